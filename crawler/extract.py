@@ -1,0 +1,394 @@
+"""Extraction: a fetched response becomes a `Document` plus what the crawler needs
+to go on (links, canonical URL, robots directives).
+
+HTML: main text from the source's content container (a CSS selector in
+sources.toml) with navigation, banners, footers and sidebars removed, else from
+trafilatura; metadata from rules in sources.toml (`css:`, `meta:`, `label:`, `text:`)
+with generic fall-backs. PDF: text with pypdf, title from metadata or first line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import charset_normalizer
+from bs4 import BeautifulSoup, Tag
+
+from .config import CrawlSettings, Source
+from .store import Document, utcnow
+from .urls import BadURL, normalize
+
+log = logging.getLogger(__name__)
+
+MONTHS = {
+    "januari": 1, "februari": 2, "maart": 3, "april": 4, "mei": 5, "juni": 6, "juli": 7,
+    "augustus": 8, "september": 9, "oktober": 10, "november": 11, "december": 12,
+    "jan": 1, "feb": 2, "mrt": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
+    "sept": 9, "okt": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+_DUTCH_DATE = re.compile(r"\b(\d{1,2})\s+([a-z]{3,9})\.?\s+((?:19|20)\d\d)\b", re.I)
+_ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)")
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-]((?:19|20)\d\d)\b")
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+# Elements that are never main content, whatever container holds them.
+_BOILERPLATE = (
+    "script, style, noscript, template, nav, aside, footer, form, iframe, header, button, "
+    "[role=navigation], [role=banner], [role=contentinfo], [aria-hidden=true], "
+    ".cookie, .cookies, .cookie-banner, #cookie-banner, .breadcrumb, .breadcrumbs, "
+    ".kruimelpad, .share, .social, .sidebar, .related, .entry-footer, .entry-meta"
+)
+_BLOCKS = {
+    "p",
+    "div",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "br",
+    "tr",
+    "section",
+    "article",
+    "main",
+    "blockquote",
+    "pre",
+    "dd",
+    "dt",
+    "figcaption",
+    "td",
+    "th",
+}
+
+
+class ExtractError(Exception):
+    """A response could not be turned into a document."""
+
+    kind = "extract"
+
+
+@dataclass
+class Extracted:
+    """What the crawler learns from one response."""
+
+    document: Document | None
+    links: list[str] = field(default_factory=list)
+    canonical: str | None = None
+    noindex: bool = False
+    nofollow: bool = False
+
+
+def decode_html(body: bytes, content_type_header: str) -> str:
+    """Decode with the charset from the header, then a meta tag, then detection."""
+    candidates = []
+    m = re.search(r"charset\s*=\s*[\"']?([\w.:-]+)", content_type_header or "", re.I)
+    if m:
+        candidates.append(m.group(1))
+    m2 = _META_CHARSET.search(body[:8192])
+    if m2:
+        candidates.append(m2.group(1).decode("ascii", "ignore"))
+    for name in candidates:
+        name = name.lower()
+        # Browsers treat Latin-1 labels as windows-1252; so must we.
+        if name in ("iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii"):
+            name = "windows-1252"
+        try:
+            return body.decode(name)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        best = charset_normalizer.from_bytes(body[:1_000_000]).best()
+        return str(best) if best is not None else body.decode("windows-1252", "replace")
+
+
+def content_hash(*parts: str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def parse_date(text: str) -> str | None:
+    """First date in `text` as YYYY-MM-DD: ISO, '26 juni 2023' or '26/06/2023'."""
+    if not text:
+        return None
+    for regex, order in ((_ISO_DATE, "ymd"), (_DUTCH_DATE, "dMy"), (_NUMERIC_DATE, "dmy")):
+        m = regex.search(text)
+        if not m:
+            continue
+        try:
+            if order == "ymd":
+                y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+            elif order == "dMy":
+                mo = MONTHS.get(m.group(2).lower().rstrip("."), 0)
+                y, d = int(m.group(3)), int(m.group(1))
+            else:
+                y, mo, d = int(m.group(3)), int(m.group(2)), int(m.group(1))
+            return datetime(y, mo, d).strftime("%Y-%m-%d")
+        except ValueError:
+            continue
+    return None
+
+
+def _block_text(node: Tag) -> str:
+    """Text of a node with line breaks at block boundaries, whitespace collapsed."""
+    for br in node.find_all(["br"]):
+        br.replace_with("\n")
+    for el in node.find_all(_BLOCKS):
+        el.insert_before("\n")
+        el.insert_after("\n")
+    lines = (" ".join(line.split()) for line in node.get_text().splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _split_values(text: str) -> list[str]:
+    return [v.strip(" .;:") for v in re.split(r"[,;|]", text) if v.strip(" .;:")]
+
+
+def _rule_values(soup: BeautifulSoup, rule: str, *, single: bool = False) -> list[str]:
+    """Values for one metadata rule.
+
+    `css:SEL` text (or datetime/content attribute) of each match; `meta:NAME` the meta tag
+    with that name or property, split on commas; `label:Thema` the text after
+    "Thema:" in any element; `text:Laatste update` the same, for dates.
+    """
+    kind, _, arg = rule.partition(":")
+    values: list[str] = []
+    if kind == "css":
+        try:
+            matches = soup.select(arg)
+        except Exception as exc:  # soupsieve raises its own error types for bad selectors
+            raise ExtractError(f"bad CSS selector {arg!r}: {exc}") from exc
+        for el in matches:
+            raw = el.get("datetime") or el.get("content") or el.get_text(" ", strip=True)
+            raw = re.sub(r"^\s*[\w ]{2,20}:\s*", "", str(raw)) if not single else str(raw)
+            values.extend([raw] if single else _split_values(raw))
+    elif kind == "meta":
+        for el in soup.find_all("meta"):
+            if arg.lower() in (
+                str(el.get("name", "")).lower(),
+                str(el.get("property", "")).lower(),
+            ):
+                content = str(el.get("content", ""))
+                values.extend([content] if single else _split_values(content))
+    elif kind in ("label", "text"):
+        pattern = re.compile(rf"{re.escape(arg)}\s*:\s*(.+)", re.I)
+        for s in soup.find_all(string=pattern):
+            m = pattern.search(str(s))
+            if m:
+                values.extend([m.group(1)] if single else _split_values(m.group(1)))
+    else:
+        raise ExtractError(f"unknown metadata rule {rule!r}")
+    return [" ".join(v.split()) for v in values if v and v.strip()]
+
+
+def _normalise_labels(values: list[str], vocabulary: dict[str, str]) -> list[str]:
+    out: list[str] = []
+    for value in values:
+        key = value.strip().lower()
+        label = vocabulary.get(key, key)
+        if label and label not in out and len(label) <= 60:
+            out.append(label)
+    return out
+
+
+def _find_date(soup: BeautifulSoup, source: Source) -> str | None:
+    for rule in source.dates:
+        for value in _rule_values(soup, rule, single=True):
+            date = parse_date(value)
+            if date:
+                return date
+    for rule in ("meta:article:published_time", "meta:date", "meta:dc.date", "css:time[datetime]"):
+        for value in _rule_values(soup, rule, single=True):
+            date = parse_date(value)
+            if date:
+                return date
+    return None
+
+
+def _main_node(soup: BeautifulSoup, source: Source) -> Tag | None:
+    if source.content_selector:
+        node = soup.select_one(source.content_selector)
+        if node is not None:
+            return node
+    return soup.find("main") or soup.find("article")
+
+
+def _robots_directives(soup: BeautifulSoup, header: str) -> tuple[bool, bool]:
+    values = [header.lower()]
+    for el in soup.find_all("meta", attrs={"name": re.compile(r"^(robots|kennisbankbot)$", re.I)}):
+        values.append(str(el.get("content", "")).lower())
+    joined = ",".join(values)
+    noindex = "noindex" in joined or "none" in re.split(r"[,\s]+", joined)
+    nofollow = "nofollow" in joined or "none" in re.split(r"[,\s]+", joined)
+    return noindex, nofollow
+
+
+def _title(soup: BeautifulSoup, main: Tag | None) -> str:
+    h1 = (main.find("h1") if main is not None else None) or soup.find("h1")
+    if h1 is not None and h1.get_text(strip=True):
+        return " ".join(h1.get_text(" ", strip=True).split())
+    og = soup.find("meta", attrs={"property": "og:title"})
+    if og and og.get("content"):
+        return str(og["content"]).strip()
+    if soup.title and soup.title.string:
+        return re.split(r"\s[|–-]\s", soup.title.string.strip())[0]
+    return ""
+
+
+def extract_html(
+    body: bytes,
+    url: str,
+    source: Source,
+    settings: CrawlSettings,
+    *,
+    content_type_header: str = "",
+    robots_header: str = "",
+    fetched_at: str | None = None,
+) -> Extracted:
+    """Turn an HTML response into a document, links and directives."""
+    html = decode_html(body, content_type_header)
+    soup = BeautifulSoup(html, "lxml")
+    noindex, nofollow = _robots_directives(soup, robots_header)
+
+    canonical = None
+    link = soup.find("link", rel="canonical", href=True)
+    if link is not None:
+        try:
+            canonical = normalize(str(link["href"]), base=url)
+        except BadURL:
+            canonical = None
+
+    links: list[str] = []
+    if not nofollow:
+        for a in soup.find_all("a", href=True):
+            if "nofollow" in (a.get("rel") or []):
+                continue
+            try:
+                links.append(normalize(str(a["href"]), base=url))
+            except BadURL:
+                continue
+
+    if noindex:
+        return Extracted(None, links, canonical, noindex, nofollow)
+
+    main = _main_node(soup, source)
+    title = _title(soup, main)
+    description = ""
+    desc = soup.find("meta", attrs={"name": "description"})
+    if desc is not None and desc.get("content"):
+        description = " ".join(str(desc["content"]).split())
+    date = _find_date(soup, source)
+    modified = None
+    for value in _rule_values(soup, "meta:article:modified_time", single=True):
+        modified = parse_date(value)
+    themes = _normalise_labels(
+        [v for rule in source.themes for v in _rule_values(soup, rule)], settings.vocabulary
+    )
+    audience = _normalise_labels(
+        [v for rule in source.audience for v in _rule_values(soup, rule)], settings.vocabulary
+    )
+    doc_type = source.type_for_url(url)
+    if doc_type is None:
+        for rule in source.type_rules:
+            if rule.selector and soup.select_one(rule.selector) is not None:
+                doc_type = rule.doc_type
+                break
+    if doc_type is None:
+        doc_type = "filmpje" if soup.find("iframe", src=re.compile("youtu|vimeo")) else None
+    doc_type = doc_type or source.default_type
+
+    if main is not None:
+        for selector in (_BOILERPLATE, *source.remove):
+            for el in main.select(selector):
+                el.decompose()
+        headings = [
+            " ".join(h.get_text(" ", strip=True).split()) for h in main.find_all(["h2", "h3"])
+        ]
+        text = _block_text(main)
+    else:
+        import trafilatura
+
+        text = (
+            trafilatura.extract(html, url=url, include_comments=False, favor_precision=True) or ""
+        )
+        headings = []
+    if title and text.startswith(title):
+        text = text[len(title) :].lstrip()
+    fetched = fetched_at or utcnow()
+    doc = Document(
+        url=url,
+        source=source.name,
+        title=title or url,
+        text=text,
+        doc_type=doc_type,
+        content_hash=content_hash(
+            title, description, text, ",".join(themes), ",".join(audience), date or "", doc_type
+        ),
+        fetched_at=fetched,
+        description=description,
+        date=date,
+        modified=modified,
+        themes=themes,
+        audience=audience,
+        headings=[h for h in headings if h],
+        content_type="text/html",
+    )
+    return Extracted(doc, links, canonical, noindex, nofollow)
+
+
+def extract_pdf(
+    body: bytes, url: str, source: Source, settings: CrawlSettings, *, fetched_at: str | None = None
+) -> Document:
+    """Turn a PDF into a document: pypdf text, title from metadata or the first line."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(body))
+        pages = [page.extract_text() or "" for page in reader.pages[:500]]
+        meta = reader.metadata
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise ExtractError(f"unreadable PDF: {exc}") from exc
+    text = "\n".join(" ".join(line.split()) for p in pages for line in p.splitlines())
+    text = "\n".join(line for line in text.splitlines() if line)
+    title = ""
+    date = None
+    description = ""
+    themes: list[str] = []
+    if meta is not None:
+        title = (meta.title or "").strip()
+        description = str(meta.subject or "").strip()
+        try:
+            created = meta.creation_date
+        except (ValueError, TypeError):
+            created = None
+        if created is not None:
+            date = created.strftime("%Y-%m-%d")
+        keywords = str(meta.get("/Keywords", "") or "")
+        themes = _normalise_labels(_split_values(keywords), settings.vocabulary)
+    if not title:
+        title = text.splitlines()[0][:200] if text else url.rsplit("/", 1)[-1]
+    doc_type = source.type_for_url(url) or "publicatie"
+    return Document(
+        url=url,
+        source=source.name,
+        title=title,
+        text=text,
+        doc_type=doc_type,
+        content_hash=content_hash(title, text, doc_type),
+        fetched_at=fetched_at or utcnow(),
+        description=description,
+        date=date,
+        themes=themes,
+        content_type="application/pdf",
+    )

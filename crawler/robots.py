@@ -1,0 +1,69 @@
+"""robots.txt per host, parsed with protego (RFC 9309: wildcards, longest match, Allow).
+
+A robots.txt that answers 404 (or any 4xx) allows everything; one that answers 5xx
+or cannot be fetched means "do not crawl this host now" (RFC 9309, section 2.3.1).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from protego import Protego
+
+from .fetch import Fetcher, FetchError
+
+log = logging.getLogger(__name__)
+
+MAX_ROBOTS_BYTES = 512 * 1024  # RFC 9309 asks parsers to handle at least 500 KiB
+
+
+@dataclass
+class HostRules:
+    host_url: str  # scheme://host[:port]
+    available: bool  # False: robots.txt answered 5xx or failed; crawl nothing now
+    parser: Protego | None = None
+    sitemaps: list[str] = field(default_factory=list)
+    reason: str = ""
+
+    def can_fetch(self, url: str, user_agent: str) -> bool:
+        if not self.available:
+            return False
+        if self.parser is None:
+            return True
+        return self.parser.can_fetch(url, user_agent)
+
+    def crawl_delay(self, user_agent: str) -> float:
+        if self.parser is None:
+            return 0.0
+        return float(self.parser.crawl_delay(user_agent) or 0.0)
+
+
+class RobotsCache:
+    """robots.txt rules per scheme+host, fetched once per crawl run."""
+
+    def __init__(self, fetcher: Fetcher) -> None:
+        self.fetcher = fetcher
+        self._rules: dict[str, HostRules] = {}
+
+    def rules_for(self, url: str) -> HostRules:
+        scheme, rest = url.split("://", 1)
+        host_url = f"{scheme}://{rest.split('/', 1)[0]}"
+        if host_url not in self._rules:
+            self._rules[host_url] = self._fetch(host_url)
+        return self._rules[host_url]
+
+    def _fetch(self, host_url: str) -> HostRules:
+        robots_url = host_url + "/robots.txt"
+        try:
+            resp = self.fetcher.get(robots_url)
+        except FetchError as exc:
+            log.warning("robots.txt of %s unavailable (%s): not crawling it now", host_url, exc)
+            return HostRules(host_url, available=False, reason=str(exc))
+        if resp.status >= 500:
+            return HostRules(host_url, available=False, reason=f"robots.txt HTTP {resp.status}")
+        if resp.status >= 400:
+            return HostRules(host_url, available=True)
+        text = resp.body[:MAX_ROBOTS_BYTES].decode("utf-8", errors="replace")
+        parser = Protego.parse(text)
+        return HostRules(host_url, available=True, parser=parser, sitemaps=list(parser.sitemaps))

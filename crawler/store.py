@@ -1,0 +1,383 @@
+"""The crawl store: the contract between the crawler and the indexer.
+
+One SQLite database (WAL mode) in the data dir. The `pages` table has one row per
+canonical URL: its fetch state (ETag, Last-Modified, failures, when it is due) and
+the extracted document record. The `runs` table records every crawl run.
+
+`Document` is the document record; this module is the one place it is defined.
+The indexer reads documents through `CrawlStore.documents()` and never touches
+HTTP; the crawler writes them through `CrawlStore.save_document()`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS pages (
+    url            TEXT PRIMARY KEY,     -- canonical, normalised URL
+    source         TEXT NOT NULL,
+    status         TEXT NOT NULL,        -- ok | gone | error | skipped | redirect
+    http_status    INTEGER,
+    final_url      TEXT,
+    etag           TEXT,
+    last_modified  TEXT,
+    content_hash   TEXT,
+    first_seen     TEXT NOT NULL,
+    last_fetched   TEXT,
+    last_changed   TEXT,
+    failures       INTEGER NOT NULL DEFAULT 0,
+    missing_runs   INTEGER NOT NULL DEFAULT 0,
+    next_due       TEXT,
+    error          TEXT,
+    links          TEXT,                 -- JSON list of outlinks, reused on a 304
+    document       TEXT                  -- JSON of Document, NULL when not indexable
+);
+CREATE INDEX IF NOT EXISTS pages_source ON pages(source);
+CREATE INDEX IF NOT EXISTS pages_hash ON pages(content_hash);
+CREATE TABLE IF NOT EXISTS runs (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_at TEXT NOT NULL,
+    ended_at   TEXT,
+    sources    TEXT NOT NULL,            -- JSON list of source names
+    report     TEXT                      -- JSON: per source counters and errors
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class StoreError(Exception):
+    """The crawl store is missing, corrupt or cannot be written."""
+
+
+def utcnow() -> str:
+    """Timestamps in the store: ISO 8601, UTC, second precision."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+@dataclass
+class Document:
+    """The document record: what the crawler extracts and the indexer indexes."""
+
+    url: str
+    source: str
+    title: str
+    text: str
+    doc_type: str
+    content_hash: str
+    fetched_at: str
+    description: str = ""
+    date: str | None = None  # published, YYYY-MM-DD
+    modified: str | None = None  # YYYY-MM-DD
+    themes: list[str] = field(default_factory=list)
+    audience: list[str] = field(default_factory=list)
+    headings: list[str] = field(default_factory=list)
+    content_type: str = "text/html"
+    language: str = "nl"
+
+    @property
+    def site(self) -> str:
+        """The host without `www.`: what users know a partner site by."""
+        host = self.url.split("/")[2].lower() if "//" in self.url else ""
+        return host.removeprefix("www.")
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, data: str) -> Document:
+        return cls(**json.loads(data))
+
+
+@dataclass
+class PageState:
+    """The fetch state of one URL, as the crawler needs it for the next visit."""
+
+    url: str
+    source: str
+    status: str
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None
+    failures: int = 0
+    last_fetched: str | None = None
+
+
+class CrawlStore:
+    """SQLite crawl store. Each write commits on its own, so a killed crawl loses
+    at most the page in flight."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+            self._db.execute(
+                "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"crawl store {self.path} cannot be opened: {exc}") from exc
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> CrawlStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"crawl store {self.path}: {exc}") from exc
+
+    # --- writes -----------------------------------------------------------
+
+    def save_document(
+        self,
+        doc: Document,
+        *,
+        http_status: int,
+        final_url: str,
+        etag: str | None,
+        last_modified: str | None,
+        links: list[str] | None = None,
+    ) -> bool:
+        """Store a fetched, extracted document. Returns True when its content changed."""
+        now = utcnow()
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT content_hash, document IS NOT NULL FROM pages WHERE url = ?", (doc.url,)
+            ).fetchone()
+            changed = row is None or not row[1] or row[0] != doc.content_hash
+            db.execute(
+                """INSERT INTO pages(url, source, status, http_status, final_url, etag,
+                       last_modified, content_hash, first_seen, last_fetched, last_changed,
+                       failures, missing_runs, error, links, document)
+                   VALUES (?, ?, 'ok', ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, NULL, ?, ?)
+                   ON CONFLICT(url) DO UPDATE SET
+                       source=excluded.source, status='ok', http_status=excluded.http_status,
+                       final_url=excluded.final_url, etag=excluded.etag,
+                       last_modified=excluded.last_modified,
+                       content_hash=excluded.content_hash, last_fetched=excluded.last_fetched,
+                       last_changed=CASE WHEN ? THEN excluded.last_changed
+                                    ELSE pages.last_changed END,
+                       failures=0, missing_runs=0, error=NULL, links=excluded.links,
+                       document=excluded.document""",
+                (
+                    doc.url,
+                    doc.source,
+                    http_status,
+                    final_url,
+                    etag,
+                    last_modified,
+                    doc.content_hash,
+                    now,
+                    now,
+                    now,
+                    json.dumps(links or []),
+                    doc.to_json(),
+                    changed,
+                ),
+            )
+        return changed
+
+    def mark_unchanged(self, url: str, http_status: int = 304) -> None:
+        """A conditional GET answered 304: the stored document stays."""
+        with self._tx() as db:
+            db.execute(
+                """UPDATE pages SET last_fetched=?, http_status=?, failures=0, missing_runs=0,
+                   error=NULL WHERE url=?""",
+                (utcnow(), http_status, url),
+            )
+
+    def mark_status(
+        self,
+        url: str,
+        source: str,
+        status: str,
+        *,
+        http_status: int | None = None,
+        error: str | None = None,
+        keep_document: bool = False,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        links: list[str] | None = None,
+    ) -> None:
+        """Record a page that yields no (new) document: gone, error, listing, noindex,
+        duplicate, redirect, skipped. `keep_document` keeps a stored document (and its
+        status) through a transient error."""
+        now = utcnow()
+        failed = status == "error"
+        with self._tx() as db:
+            db.execute(
+                """INSERT INTO pages(url, source, status, http_status, first_seen, last_fetched,
+                       failures, error, etag, last_modified, links, document)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
+                   ON CONFLICT(url) DO UPDATE SET
+                       status=CASE WHEN ? AND pages.document IS NOT NULL
+                              THEN pages.status ELSE excluded.status END,
+                       http_status=excluded.http_status, last_fetched=excluded.last_fetched,
+                       failures=CASE WHEN ? THEN pages.failures + 1 ELSE 0 END,
+                       error=excluded.error,
+                       etag=CASE WHEN ? THEN pages.etag ELSE excluded.etag END,
+                       last_modified=CASE WHEN ? THEN pages.last_modified
+                                     ELSE excluded.last_modified END,
+                       links=COALESCE(excluded.links, pages.links),
+                       last_changed=CASE WHEN NOT ? AND pages.document IS NOT NULL
+                                    THEN excluded.last_fetched ELSE pages.last_changed END,
+                       document=CASE WHEN ? THEN pages.document ELSE NULL END""",
+                (
+                    url,
+                    source,
+                    status,
+                    http_status,
+                    now,
+                    now,
+                    int(failed),
+                    error,
+                    etag,
+                    last_modified,
+                    json.dumps(links) if links is not None else None,
+                    keep_document,
+                    failed,
+                    keep_document,
+                    keep_document,
+                    keep_document,
+                    keep_document,
+                ),
+            )
+
+    def mark_missing(self, source: str, seen: set[str], threshold: int) -> list[str]:
+        """Count a run in which live pages of `source` were not reached; pages missing
+        `threshold` runs in a row are gone. Returns the URLs that went."""
+        gone = []
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT url, missing_runs FROM pages WHERE source=? AND status='ok'", (source,)
+            ).fetchall()
+            for url, missing in rows:
+                if url in seen:
+                    continue
+                if missing + 1 >= threshold:
+                    db.execute(
+                        """UPDATE pages SET status='gone', missing_runs=missing_runs+1,
+                           document=NULL, last_changed=?, error='missing from site' WHERE url=?""",
+                        (utcnow(), url),
+                    )
+                    gone.append(url)
+                else:
+                    db.execute("UPDATE pages SET missing_runs=missing_runs+1 WHERE url=?", (url,))
+        return gone
+
+    def start_run(self, sources: list[str]) -> int:
+        with self._tx() as db:
+            cur = db.execute(
+                "INSERT INTO runs(started_at, sources) VALUES (?, ?)",
+                (utcnow(), json.dumps(sources)),
+            )
+            return int(cur.lastrowid)
+
+    def finish_run(self, run_id: int, report: dict) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE runs SET ended_at=?, report=? WHERE id=?",
+                (utcnow(), json.dumps(report, ensure_ascii=False, sort_keys=True), run_id),
+            )
+
+    # --- reads ------------------------------------------------------------
+
+    def page_state(self, url: str) -> PageState | None:
+        row = self._db.execute(
+            """SELECT url, source, status, etag, last_modified, content_hash, failures,
+                      last_fetched FROM pages WHERE url = ?""",
+            (url,),
+        ).fetchone()
+        return PageState(*row) if row else None
+
+    def known_hash(self, content_hash: str, exclude_url: str) -> str | None:
+        """The URL of another live document with this exact content, if any."""
+        row = self._db.execute(
+            """SELECT url FROM pages WHERE content_hash = ? AND url != ? AND status = 'ok'
+               AND document IS NOT NULL LIMIT 1""",
+            (content_hash, exclude_url),
+        ).fetchone()
+        return row[0] if row else None
+
+    def documents(self, source: str | None = None) -> Iterator[Document]:
+        """Every live document, in URL order (so builds are deterministic)."""
+        sql = "SELECT document FROM pages WHERE status = 'ok' AND document IS NOT NULL"
+        args: tuple = ()
+        if source:
+            sql += " AND source = ?"
+            args = (source,)
+        for (data,) in self._db.execute(sql + " ORDER BY url", args):
+            yield Document.from_json(data)
+
+    def document(self, url: str) -> Document | None:
+        row = self._db.execute(
+            "SELECT document FROM pages WHERE url = ? AND document IS NOT NULL", (url,)
+        ).fetchone()
+        return Document.from_json(row[0]) if row else None
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Pages per source and status."""
+        out: dict[str, dict[str, int]] = {}
+        for source, status, n in self._db.execute(
+            "SELECT source, status, COUNT(*) FROM pages GROUP BY source, status"
+        ):
+            out.setdefault(source, {})[status] = n
+        return out
+
+    def last_runs(self, limit: int = 10) -> list[dict]:
+        rows = self._db.execute(
+            "SELECT id, started_at, ended_at, sources, report FROM runs ORDER BY id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [
+            {
+                "id": r[0],
+                "started_at": r[1],
+                "ended_at": r[2],
+                "sources": json.loads(r[3]),
+                "report": json.loads(r[4]) if r[4] else None,
+            }
+            for r in rows
+        ]
+
+    def links(self, url: str) -> list[str]:
+        row = self._db.execute("SELECT links FROM pages WHERE url=?", (url,)).fetchone()
+        return json.loads(row[0]) if row and row[0] else []
+
+    def last_success(self, source: str) -> str | None:
+        """End of the last run in which `source` did not fail."""
+        for run in self.last_runs(50):
+            rep = (run["report"] or {}).get("sources", {}).get(source)
+            if rep and not rep.get("failed") and run["ended_at"]:
+                return run["ended_at"]
+        return None

@@ -1,0 +1,1 @@
+"""Indexing: Dutch text analysis and the Whoosh index schema."""

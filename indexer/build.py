@@ -1,0 +1,230 @@
+"""Building and updating the index from the crawl store, then swapping it in.
+
+Every build is written into a fresh folder under `<data>/index/`; when it is complete
+the `CURRENT` pointer file is replaced atomically (os.replace), so a reader sees the
+old index or the new one, never half of one. An update starts from a hard-linked copy
+of the current build (Whoosh never rewrites a finished segment file) and applies only
+the new, changed and gone documents. One writer at a time per data dir, by an flock
+that the OS releases when a build dies.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tqdm import tqdm
+from whoosh import index as whoosh_index
+from whoosh.writing import LockError
+
+from crawler.store import CrawlStore
+
+from .schema import build_schema, doc_id, index_fields
+
+log = logging.getLogger(__name__)
+
+POINTER = "CURRENT"
+BUILD_INFO = "build.json"
+MANIFEST = "manifest.json"
+LOCK_WAIT = 600.0
+
+
+class IndexError_(Exception):
+    """Base for index problems the CLI reports as a clear message."""
+
+
+class IndexMissing(IndexError_):
+    pass
+
+
+class IndexBusy(IndexError_):
+    pass
+
+
+@dataclass
+class BuildInfo:
+    version: str
+    built_at: str
+    documents: int
+    added: int
+    updated: int
+    removed: int
+    seconds: float
+    crawl_first: str | None
+    crawl_last: str | None
+    mode: str  # "rebuild" | "update" | "unchanged"
+
+    @classmethod
+    def read(cls, build_dir: Path) -> BuildInfo:
+        return cls(**json.loads((build_dir / BUILD_INFO).read_text(encoding="utf-8")))
+
+
+def index_root(data_dir: Path) -> Path:
+    return Path(data_dir) / "index"
+
+
+def current_build(data_dir: Path) -> Path | None:
+    """The folder of the index being served, or None when there is none yet."""
+    root = index_root(data_dir)
+    try:
+        name = (root / POINTER).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    path = root / name
+    return path if name and (path / BUILD_INFO).is_file() else None
+
+
+class _WriterLock:
+    def __init__(self, data_dir: Path, wait: float) -> None:
+        self.path = index_root(data_dir) / "write.lock"
+        self.wait = wait
+        self.fd = -1
+
+    def __enter__(self) -> _WriterLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + self.wait
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return self
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    os.close(self.fd)
+                    raise IndexBusy("another index build is running; try again later") from None
+                time.sleep(0.2)
+
+    def __exit__(self, *exc: object) -> None:
+        os.close(self.fd)
+
+
+def _swap_in(root: Path, build_dir: Path) -> None:
+    tmp = root / f".{POINTER}.{uuid.uuid4().hex}"
+    tmp.write_text(build_dir.name, encoding="utf-8")
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, root / POINTER)
+
+
+def _clean_old_builds(root: Path, keep: set[str]) -> None:
+    """Remove builds other than `keep` and unfinished ones left by a killed build.
+
+    The previous build is kept one round longer: a server may still be answering
+    from it while it notices the swap."""
+    for path in root.iterdir():
+        if path.is_dir() and path.name not in keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _new_build_dir(root: Path) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    return root / f"build-{stamp}-{uuid.uuid4().hex[:6]}"
+
+
+def _copy_build(src: Path, dst: Path) -> None:
+    dst.mkdir(parents=True)
+    for item in src.iterdir():
+        if item.is_file() and not item.name.endswith(".lock"):
+            try:
+                os.link(item, dst / item.name)
+            except OSError:
+                shutil.copy2(item, dst / item.name)
+
+
+def update_index(
+    data_dir: Path, *, rebuild: bool = False, progress: bool = True, lock_wait: float = LOCK_WAIT
+) -> BuildInfo:
+    """Bring the index up to date with the crawl store; rebuild from scratch if asked
+    or if there is no index yet. Returns what was done."""
+    data_dir = Path(data_dir)
+    store_path = data_dir / "crawl.sqlite"
+    if not store_path.exists():
+        raise IndexMissing(f"no crawl store at {store_path}: run `kennisbank crawl` first")
+    root = index_root(data_dir)
+    started = time.monotonic()
+    with _WriterLock(data_dir, lock_wait), CrawlStore(store_path) as store:
+        current = current_build(data_dir)
+        old_manifest: dict[str, str] = {}
+        if current is not None and not rebuild:
+            old_manifest = json.loads((current / MANIFEST).read_text(encoding="utf-8"))
+        docs = {doc_id(d.url): d for d in store.documents()}
+        new_manifest = {i: d.content_hash for i, d in docs.items()}
+        changed_ids = [i for i, h in new_manifest.items() if old_manifest.get(i) != h]
+        removed_ids = [i for i in old_manifest if i not in new_manifest]
+        fetched = sorted(d.fetched_at for d in docs.values())
+        mode = "rebuild" if current is None or rebuild else "update"
+        if mode == "update" and not changed_ids and not removed_ids:
+            info = BuildInfo.read(current)
+            info.mode, info.added, info.updated, info.removed = "unchanged", 0, 0, 0
+            return info
+
+        build_dir = _new_build_dir(root)
+        tmp_dir = build_dir.with_name("." + build_dir.name + ".tmp")
+        try:
+            if mode == "rebuild":
+                tmp_dir.mkdir(parents=True)
+                ix = whoosh_index.create_in(str(tmp_dir), build_schema())
+            else:
+                _copy_build(current, tmp_dir)
+                ix = whoosh_index.open_dir(str(tmp_dir))
+            try:
+                writer = ix.writer(limitmb=256)
+            except LockError as exc:  # only a foreign process writing into our folder
+                raise IndexBusy(f"index folder is locked: {exc}") from exc
+            try:
+                for i in removed_ids:
+                    writer.delete_by_term("id", i)
+                for i in tqdm(
+                    changed_ids, desc="index", unit="doc", disable=not progress, leave=False
+                ):
+                    if mode == "update":
+                        writer.update_document(**index_fields(docs[i]))
+                    else:
+                        writer.add_document(**index_fields(docs[i]))
+                writer.commit(optimize=mode == "rebuild")
+            except BaseException:
+                writer.cancel()
+                raise
+            ix.close()
+            added = sum(1 for i in changed_ids if i not in old_manifest)
+            info = BuildInfo(
+                version=build_dir.name.removeprefix("build-"),
+                built_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
+                documents=len(docs),
+                added=added,
+                updated=len(changed_ids) - added,
+                removed=len(removed_ids),
+                seconds=round(time.monotonic() - started, 3),
+                crawl_first=fetched[0] if fetched else None,
+                crawl_last=fetched[-1] if fetched else None,
+                mode=mode,
+            )
+            (tmp_dir / MANIFEST).write_text(
+                json.dumps(new_manifest, sort_keys=True), encoding="utf-8"
+            )
+            (tmp_dir / BUILD_INFO).write_text(json.dumps(asdict(info), indent=1), encoding="utf-8")
+            os.rename(tmp_dir, build_dir)
+            _swap_in(root, build_dir)
+        except BaseException:
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+            raise
+        keep = {build_dir.name} | ({current.name} if current is not None else set())
+        _clean_old_builds(root, keep)
+        log.info(
+            "index %s: %d documents (%d added, %d updated, %d removed) in %.1fs",
+            mode,
+            info.documents,
+            info.added,
+            info.updated,
+            info.removed,
+            info.seconds,
+        )
+        return info

@@ -1,0 +1,155 @@
+"""From what a user types to a Whoosh query.
+
+The syntax is small on purpose: plain words, "quoted phrases", -excluded words or
+phrases, and OR between words. Anything else is read as plain words, so no input is
+ever a syntax error. Every word goes through the same Dutch analysis as the index.
+Documents matching all words rank above those matching some, but a query never
+returns nothing just because one word is missing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from whoosh import query as wq
+
+from .analysis import dutch_analyzer
+from .schema import FIELD_BOOSTS
+
+MAX_QUERY_CHARS = 1000
+MAX_CLAUSES = 32
+# Matching every word makes a hit this much more valuable than matching only some.
+ALL_WORDS_BOOST = 3.0
+# Words that appear close together (within a few positions) get this extra boost.
+PROXIMITY_BOOST = 1.5
+PROXIMITY_SLOP = 4
+PHRASE_FIELDS = ("title", "body")
+
+_TOKEN = re.compile(r'(-?)"([^"]*)"|(-?)(\S+)')
+
+
+@dataclass
+class ParsedQuery:
+    """What the user asked for, before it becomes a Whoosh query."""
+
+    groups: list[list[str]] = field(default_factory=list)  # OR-separated groups of words
+    phrases: list[str] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not any(self.groups) and not self.phrases
+
+    @property
+    def words(self) -> list[str]:
+        return [w for g in self.groups for w in g]
+
+
+def parse_user_query(text: str) -> ParsedQuery:
+    """Split user input into words, phrases, exclusions and OR groups."""
+    text = text[:MAX_QUERY_CHARS].replace("\x00", " ")
+    if text.count('"') % 2:
+        text = text.replace('"', " ")
+    parsed = ParsedQuery(groups=[[]])
+    for m in _TOKEN.finditer(text):
+        minus_phrase, phrase, minus_word, word = m.groups()
+        if phrase is not None:
+            phrase = phrase.strip()
+            if not phrase:
+                continue
+            (parsed.excluded if minus_phrase else parsed.phrases).append(phrase)
+            continue
+        if word == "OR":
+            if parsed.groups[-1]:
+                parsed.groups.append([])
+            continue
+        if word in ("AND", "NOT", "+", "-", "*", "|", "&&", "||"):
+            continue
+        word = word.strip("()[]{}*?!,;:+^~\\")
+        if not word or word == "-":
+            continue
+        if minus_word and len(word) > 0:
+            parsed.excluded.append(word)
+        else:
+            parsed.groups[-1].append(word)
+    parsed.groups = [g for g in parsed.groups if g]
+    return parsed
+
+
+def analyzed_positions(text: str) -> list[list[str]]:
+    """Analysed tokens grouped by position: a compound's parts share its position,
+    the whole word first."""
+    groups: dict[int, list[str]] = {}
+    for token in dutch_analyzer()(text, positions=True, mode="query"):
+        bucket = groups.setdefault(token.pos, [])
+        if token.text not in bucket:
+            bucket.append(token.text)
+    return [groups[p] for p in sorted(groups)]
+
+
+def _term_over_fields(token: str) -> wq.Query:
+    return wq.Or([wq.Term(f, token, boost=b) for f, b in FIELD_BOOSTS.items()])
+
+
+def _position_query(tokens: list[str]) -> wq.Query:
+    if len(tokens) == 1:
+        return _term_over_fields(tokens[0])
+    # A page matches a compound if it has the whole word, or all of its parts
+    # (participatie van jongeren ~ jongerenparticipatie).
+    whole, parts = tokens[0], tokens[1:]
+    return wq.Or([_term_over_fields(whole), wq.And([_term_over_fields(p) for p in parts])])
+
+
+def word_query(word: str) -> wq.Query | None:
+    """One typed word: its analysed tokens over every text field."""
+    positions = analyzed_positions(word)
+    if not positions:
+        return None
+    clauses = [_position_query(tokens) for tokens in positions]
+    return clauses[0] if len(clauses) == 1 else wq.And(clauses)
+
+
+def phrase_query(text: str, slop: int = 1, boost: float = 1.0) -> wq.Query | None:
+    tokens = [group[0] for group in analyzed_positions(text)]
+    if not tokens:
+        return None
+    if len(tokens) == 1:
+        return _term_over_fields(tokens[0])
+    return wq.Or(
+        [wq.Phrase(f, tokens, slop=slop, boost=boost * FIELD_BOOSTS[f]) for f in PHRASE_FIELDS]
+    )
+
+
+def _group_query(words: list[str]) -> wq.Query | None:
+    clauses = [q for q in (word_query(w) for w in words[:MAX_CLAUSES]) if q is not None]
+    if not clauses:
+        return None
+    if len(clauses) == 1:
+        return clauses[0]
+    parts: list[wq.Query] = [wq.And(clauses, boost=ALL_WORDS_BOOST), wq.Or(clauses)]
+    near = phrase_query(" ".join(words[:MAX_CLAUSES]), slop=PROXIMITY_SLOP, boost=PROXIMITY_BOOST)
+    if near is not None:
+        parts.append(near)
+    return wq.Or(parts)
+
+
+def build_query(parsed: ParsedQuery) -> wq.Query | None:
+    """The Whoosh query for a parsed user query; None when nothing searchable is left
+    (then the caller lists every document)."""
+    positive: list[wq.Query] = []
+    for group in parsed.groups:
+        q = _group_query(group)
+        if q is not None:
+            positive.append(q)
+    # OR groups are alternatives; phrases must all match.
+    main: wq.Query | None = (
+        wq.Or(positive) if len(positive) > 1 else (positive[0] if positive else None)
+    )
+    phrases = [q for q in (phrase_query(p) for p in parsed.phrases[:MAX_CLAUSES]) if q]
+    if phrases:
+        main = wq.And(([main] if main is not None else []) + phrases)
+    negatives = [q for q in (phrase_query(x) for x in parsed.excluded[:MAX_CLAUSES]) if q]
+    if negatives:
+        main = wq.AndNot(main if main is not None else wq.Every(), wq.Or(negatives))
+    return main

@@ -1,0 +1,101 @@
+"""The index schema: the contract between the indexer and the search app.
+
+Declared once, here. Facet fields are sortable (stored as columns) so Whoosh can
+count them without rebuilding per-document lists on every query; the multi-valued
+facets (themes, audience) use a list column.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from whoosh import columns, fields
+
+from crawler.store import Document
+
+from .analysis import dutch_analyzer
+
+# Facets as the API and UI name them -> index field.
+FACET_FIELDS = {
+    "site": "site",
+    "type": "type",
+    "theme": "themes",
+    "audience": "audience",
+    "year": "year",
+}
+MULTI_VALUED = {"themes", "audience"}
+
+# Query-time weights (BM25F field boosts): a word in the title says more about a page
+# than the same word deep in its body; headings and the description sit in between.
+FIELD_BOOSTS = {"title": 4.0, "headings": 2.0, "description": 1.5, "body": 1.0}
+
+
+class ListKeyword(fields.KEYWORD):
+    """A comma-separated keyword field whose values are also stored as a list column."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(commas=True, lowercase=False, scorable=False, **kwargs)
+        self.column_type = columns.VarBytesListColumn()
+
+    def to_column_value(self, value):
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        return [v.encode("utf-8") for v in value]
+
+    def from_column_value(self, value):
+        return [v.decode("utf-8") if isinstance(v, bytes) else v for v in value]
+
+
+def build_schema() -> fields.Schema:
+    analyzer = dutch_analyzer()
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        url=fields.ID(stored=True),
+        title=fields.TEXT(analyzer=analyzer, stored=True, phrase=True),
+        headings=fields.TEXT(analyzer=analyzer, phrase=False),
+        description=fields.TEXT(analyzer=analyzer, stored=True, phrase=False),
+        body=fields.TEXT(analyzer=analyzer, stored=True, phrase=True),
+        site=fields.ID(stored=True, sortable=True),
+        source=fields.ID(stored=True),
+        type=fields.ID(stored=True, sortable=True),
+        themes=ListKeyword(stored=True),
+        audience=ListKeyword(stored=True),
+        year=fields.NUMERIC(int, stored=True, sortable=True, signed=False),
+        date=fields.ID(stored=True, sortable=True),
+        fetched_at=fields.STORED(),
+        content_hash=fields.STORED(),
+        word_count=fields.STORED(),
+        content_type=fields.STORED(),
+        modified=fields.STORED(),
+    )
+
+
+def doc_id(url: str) -> str:
+    """Stable document id: the same URL gives the same id in every build."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+
+
+def index_fields(doc: Document) -> dict:
+    """The field values of one document, for `writer.add_document(**...)`."""
+    values = {
+        "id": doc_id(doc.url),
+        "url": doc.url,
+        "title": doc.title,
+        "headings": "\n".join(doc.headings),
+        "description": doc.description,
+        "body": doc.text,
+        "site": doc.site,
+        "source": doc.source,
+        "type": doc.doc_type,
+        "themes": ",".join(t.replace(",", " ") for t in doc.themes),
+        "audience": ",".join(a.replace(",", " ") for a in doc.audience),
+        "date": doc.date or "",
+        "fetched_at": doc.fetched_at,
+        "content_hash": doc.content_hash,
+        "word_count": doc.word_count,
+        "content_type": doc.content_type,
+        "modified": doc.modified or "",
+    }
+    if doc.date:
+        values["year"] = int(doc.date[:4])
+    return values

@@ -1,0 +1,106 @@
+"""Kennisbank jeugdbeleid's web application: the Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, render_template, request
+from flask.json.provider import DefaultJSONProvider
+
+from indexer.build import IndexMissing
+from indexer.engine import IndexCorrupt, SearchIndex
+
+from . import settings
+from .errors import json_error
+
+log = logging.getLogger(__name__)
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "frame-src https://www.youtube-nocookie.com https://www.youtube.com; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+class SafeJSONProvider(DefaultJSONProvider):
+    """JSON with <, > and & escaped, so reflected input is inert even if a browser
+    were to sniff the answer as HTML."""
+
+    ensure_ascii = False
+    sort_keys = False
+
+    def dumps(self, obj, **kwargs) -> str:
+        text = super().dumps(obj, **kwargs)
+        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create the app. Settings: DATA_DIR (default: --data-dir / $KENNISBANK_DATA)."""
+    app = Flask(__name__)
+    app.json = SafeJSONProvider(app)
+    app.config.from_mapping(DATA_DIR=str(settings.resolve_data_dir(None)), JSON_SORT_KEYS=False)
+    if test_config:
+        app.config.update(test_config)
+    data_dir = Path(app.config["DATA_DIR"])
+    app.extensions["kennisbank.index"] = SearchIndex(data_dir)
+    app.config["SAMPLE"] = settings.is_sample(data_dir)
+
+    from . import api, views
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
+
+    @app.after_request
+    def _security_headers(response):
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        return response
+
+    def _wants_json() -> bool:
+        return request.path.startswith("/api/")
+
+    @app.errorhandler(IndexMissing)
+    @app.errorhandler(IndexCorrupt)
+    def _no_index(exc):
+        log.error("%s", exc)
+        message = f"De zoekindex is niet beschikbaar: {exc}"
+        if _wants_json():
+            return json_error(message, 503)
+        return render_template("error.html", message=message, status=503), 503
+
+    @app.errorhandler(404)
+    def _not_found(exc):
+        if _wants_json():
+            return json_error("niet gevonden", 404)
+        return render_template("error.html", message="Deze pagina bestaat niet.", status=404), 404
+
+    @app.errorhandler(405)
+    def _not_allowed(exc):
+        if _wants_json():
+            return json_error("methode niet toegestaan", 405)
+        return render_template("error.html", message="Methode niet toegestaan.", status=405), 405
+
+    @app.errorhandler(400)
+    def _bad_request(exc):
+        if _wants_json():
+            return json_error("ongeldige aanvraag", 400)
+        return render_template("error.html", message="Ongeldige aanvraag.", status=400), 400
+
+    @app.errorhandler(500)
+    def _server_error(exc):
+        log.error("internal error: %s", exc)
+        if _wants_json():
+            return json_error("interne fout", 500)
+        return render_template("error.html", message="Er liep iets mis.", status=500), 500
+
+    return app
+
+
+def search_index(app: Flask) -> SearchIndex:
+    return app.extensions["kennisbank.index"]

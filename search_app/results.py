@@ -1,0 +1,45 @@
+"""The API answer: one search result as the plain dict of DESIGN.md's contract.
+
+Every JSON rendering (the API, the JSON export's results) builds on `hit_dict` and
+`result_dict`, so the contract is written down once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from indexer.engine import Hit, SearchResult
+
+HIT_FIELDS = (
+    "id",
+    "url",
+    "title",
+    "site",
+    "type",
+    "themes",
+    "audience",
+    "date",
+    "snippet",
+    "score",
+)
+
+
+def hit_dict(hit: Hit) -> dict:
+    data = asdict(hit)
+    return {k: data[k] for k in HIT_FIELDS}
+
+
+def result_dict(result: SearchResult) -> dict:
+    req = result.request
+    return {
+        "query": req.query,
+        "total": result.total,
+        "page": req.page,
+        "per_page": req.per_page,
+        "results": [hit_dict(h) for h in result.hits],
+        "facets": {
+            name: [{"value": f.value, "count": f.count, "selected": f.selected} for f in values]
+            for name, values in result.facets.items()
+        },
+        "suggestion": result.suggestion,
+    }

@@ -1,0 +1,168 @@
+"""The Dutch analyzer (indexer/analysis.py) on real sentences from the sample corpus."""
+
+import pickle
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indexer.analysis import analyze, decompound, dutch_analyzer, fold, stem, stopwords
+
+
+def same_stem(*words: str) -> bool:
+    return len({stem(w) for w in words}) == 1
+
+
+@pytest.mark.parametrize(
+    "forms",
+    [
+        ("jeugdraad", "jeugdraden"),
+        ("gemeente", "gemeenten", "gemeentes"),
+        ("kind", "kinderen"),
+        ("stad", "steden"),
+        ("schepen", "schepenen"),
+        ("lid", "leden"),
+        ("blad", "bladeren"),
+        ("kans", "kansen"),
+        ("plan", "plannen"),
+        ("organisatie", "organisaties"),
+        ("huis", "huizen"),
+        ("idee", "ideeën", "ideeen"),
+    ],
+)
+def test_forms_of_one_word_share_a_stem(forms):
+    assert same_stem(*forms)
+
+
+def test_stems_on_a_corpus_sentence():
+    tokens = analyze(
+        "Jeugdambtenaren, jeugdraden en schepenen van jeugd blijven de kern, maar de blik "
+        "gaat verder: mobiliteit, ruimte, welzijn en onderwijs horen er ook bij."
+    )
+    assert stem("jeugdraad") in tokens
+    assert stem("schepen") in tokens
+    assert stem("jeugdambtenaar") in tokens
+
+
+def test_steden_en_gemeenten_meet_their_singulars():
+    tokens = analyze("Ze wil steden en gemeenten ondersteunen in een breed beleid voor kinderen.")
+    for singular in ("stad", "gemeente", "kind", "beleid"):
+        assert stem(singular) in tokens
+
+
+def test_stopwords_are_dropped():
+    tokens = analyze("Op 1 januari 2019 legden in Vlaanderen honderden nieuwe schepenen de eed af.")
+    assert not {"op", "in", "de"} & set(tokens)
+    assert "vlaander" in tokens or stem("Vlaanderen") in tokens
+    # content words of the domain are never stopwords
+    assert not {"jeugd", "kind", "beleid", "jongeren"} & stopwords()
+
+
+def test_diacritics_are_folded():
+    assert fold("ideeën") == "ideeen"
+    assert fold("geïnteresseerd") == "geinteresseerd"
+    assert analyze("Geïnteresseerd in jullie ideeën?") == analyze("geinteresseerd in jullie ideeen")
+
+
+def test_apostrophe_plurals():
+    assert analyze("foto's") == analyze("foto")
+    assert analyze("baby's") == analyze("baby")
+    # zo'n is a stopword, not "zon"
+    assert analyze("zo'n") == []
+
+
+def test_suspended_compounds_are_completed():
+    tokens = analyze("Het kinder- en jeugdbeleid van de stad")
+    assert stem("kinderbeleid") in tokens
+    assert stem("jeugdbeleid") in tokens
+    assert {"kind", "jeugd", "beleid"} <= set(tokens)
+    assert stem("jeugdwerk") in analyze("het jeugd-en jongerenwerk")
+    assert stem("jeugdbeleid") in analyze("jeugdwerk en -beleid")
+
+
+def test_hyphenated_words():
+    assert analyze("e-mail") == ["email"]
+    tokens = analyze("co-creatie")
+    assert "cocreatie" in tokens and "creatie" in tokens
+
+
+def test_number_ranges():
+    tokens = analyze("Voor jongeren is dit een cruciaal moment: het meerjarenplan 2026-2031.")
+    assert {"2026-2031", "2026", "2031"} <= set(tokens)
+    assert "2020-2025" in analyze("Daarna volgen de meerjarenplannen 2020–2025.")
+
+
+def test_abbreviations_with_dots_stay_whole():
+    assert analyze("o.a. m.a.w. d.w.z. bv.") == ["oa", "maw", "dwz", "bv"]
+
+
+def test_email_and_urls_are_not_shredded():
+    tokens = analyze("Heb je een vraag? Laat het weten via hallo@debattle.be of volg ons.")
+    assert "hallo@debattle.be" in tokens
+    tokens = analyze(
+        "Lees meer op https://www.vvsg.be/kennisitems/jeugd-beleid. En op bataljong.be."
+    )
+    assert "https://www.vvsg.be/kennisitems/jeugd-beleid" in tokens
+    assert "bataljong.be" in tokens
+
+
+@pytest.mark.parametrize(
+    ("word", "parts"),
+    [
+        ("jeugdraadsverkiezing", ["jeugdraad", "verkiezing", "jeugd", "raad"]),
+        ("jongerenparticipatie", ["jongeren", "participatie"]),
+        ("kinderrechtenverdrag", ["kinderrechten", "verdrag", "kinder", "rechten"]),
+        ("speelruimtebeleid", ["speelruimte", "beleid", "speel", "ruimte"]),
+        ("gemeenteraadsverkiezingen", ["gemeenteraad", "verkiezingen", "gemeente", "raad"]),
+        ("stadsbestuur", ["stad", "bestuur"]),
+    ],
+)
+def test_decompound(word, parts):
+    assert decompound(word) == parts
+
+
+def test_compound_and_parts_are_indexed_at_one_position():
+    # Whoosh reuses one Token object, so read its attributes while iterating.
+    text = "Visieteksten over waarom jongerenparticipatie belangrijk is."
+    by_text = {t.text: t.pos for t in dutch_analyzer()(text, positions=True)}
+    assert by_text["jongerenparticipatie"] == by_text["participatie"] == by_text["jonger"]
+    # "participatie van jongeren" now meets "jongerenparticipatie"
+    assert set(analyze("participatie van jongeren")) <= set(by_text)
+    assert {"kind", "recht", "verdrag"} <= set(analyze("het kinderrechtenverdrag"))
+
+
+MUST_NOT_SPLIT = """beleid verkiezing verkiezingen gemeente gemeenten jongeren ouders organisatie
+organisaties vrijwilliger vrijwilligers informatie participatie kinderen ambtenaar ambtenaren
+verslag bestuur ontmoeting samenleving vereniging toekomst onderwijs gezondheid werking opvoeding
+ervaring bewoners activiteiten burgemeester manier zonder vergadering begeleiding ondersteuning
+maatschappij gemeenschap verantwoordelijkheid betrokkenheid evaluatie omgeving aandacht
+belangrijk verschillende overheid congresavonden legislatuur memorandum""".split()
+
+
+@pytest.mark.parametrize("word", MUST_NOT_SPLIT)
+def test_words_that_must_not_split(word):
+    assert decompound(word) == []
+
+
+def test_analyzer_is_cached_and_picklable():
+    assert dutch_analyzer() is dutch_analyzer()
+    clone = pickle.loads(pickle.dumps(dutch_analyzer()))
+    text = "De jeugdraadsverkiezing in 2026-2030, o.a. via info@bataljong.be."
+    assert [t.text for t in clone(text)] == analyze(text)
+
+
+def test_query_mode_keeps_stopped_tokens_when_asked():
+    tokens = dutch_analyzer()("de jeugdraad", mode="query", removestops=False)
+    assert [(t.text, t.stopped) for t in tokens] == [
+        ("de", True),
+        ("jeugdrad", False),
+        ("jeugd", False),
+        ("rad", False),
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_analyze_never_raises(text):
+    tokens = analyze(text)
+    assert all(isinstance(t, str) and t for t in tokens)
