@@ -101,8 +101,6 @@ class Fetcher:
         self.session = requests.Session()
         self.session.headers["User-Agent"] = settings.user_agent
         self.session.headers["Accept-Language"] = "nl-BE,nl;q=0.9,en;q=0.5"
-        # Redirects and retries are ours: every hop is checked before it is requested.
-        self.session.max_redirects = 0
 
     def close(self) -> None:
         self.session.close()
@@ -125,7 +123,7 @@ class Fetcher:
                 headers={**headers, **extra},
                 timeout=(min(10.0, self.settings.timeout), self.settings.timeout),
                 stream=True,
-                allow_redirects=False,
+                allow_redirects=False,  # ours: every hop is checked before it is requested
             ) as resp:
                 body = bytearray()
                 deadline = started + self.settings.timeout * 3
