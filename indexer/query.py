@@ -111,11 +111,19 @@ def word_query(word: str) -> wq.Query | None:
 
 
 def phrase_query(text: str, slop: int = 1, boost: float = 1.0) -> wq.Query | None:
-    tokens = [group[0] for group in analyzed_positions(text)]
+    groups: dict[int, str] = {}
+    for token in dutch_analyzer()(text, positions=True, mode="query"):
+        groups.setdefault(token.pos, token.text)
+    positions = sorted(groups)
+    tokens = [groups[p] for p in positions]
     if not tokens:
         return None
     if len(tokens) == 1:
         return _term_over_fields(tokens[0])
+    # Stopwords leave gaps in the positions ("begin en einde" -> begin@0, eind@2); a
+    # phrase must allow the widest gap it contains, or it could never match.
+    gap = max(b - a for a, b in zip(positions, positions[1:], strict=False))
+    slop = max(slop, gap + slop - 1)
     return wq.Or(
         [wq.Phrase(f, tokens, slop=slop, boost=boost * FIELD_BOOSTS[f]) for f in PHRASE_FIELDS]
     )
