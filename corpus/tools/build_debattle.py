@@ -42,12 +42,24 @@ SITE_DIR = ROOT / "corpus" / "sites" / "debattle.be"
 
 # section folder -> (listing title, intro sentence)
 SECTIONS = {
-    "visie": ("Visie", "Waarom jongeren een stem verdienen in hun stad of gemeente: onze visieteksten."),
-    "tools": ("Tools", "Stappenplannen, checklists en sjablonen om met een groep jongeren aan de slag te gaan."),
-    "verhalen": ("Verhalen", "Zo pakten andere gemeenten en jeugdraden het aan: verhalen uit de praktijk."),
+    "visie": (
+        "Visie",
+        "Waarom jongeren een stem verdienen in hun stad of gemeente: onze visieteksten.",
+    ),
+    "tools": (
+        "Tools",
+        "Stappenplannen, checklists en sjablonen om met een groep jongeren aan de slag te gaan.",
+    ),
+    "verhalen": (
+        "Verhalen",
+        "Zo pakten andere gemeenten en jeugdraden het aan: verhalen uit de praktijk.",
+    ),
     "filmpjes": ("Filmpjes", "Korte filmpjes om een gesprek of vorming mee te starten."),
     "nieuws": ("Nieuws", "Het laatste nieuws over Debattle, verkiezingen en jongerenparticipatie."),
-    "materiaal": ("Materiaal", "Brochures, werkboeken, kaartspelen en dossiers om te downloaden of te bestellen."),
+    "materiaal": (
+        "Materiaal",
+        "Brochures, werkboeken, kaartspelen en dossiers om te downloaden of te bestellen.",
+    ),
 }
 PDF_SECTION = "files"  # content files rendered ONLY as PDF at /files/<slug>.pdf
 NOFOLLOW = {"tools/werkbladen-overzicht"}
@@ -118,9 +130,17 @@ FOOTER = (
 )
 
 
-def page(title: str, description: str, body: str, *, keywords: list[str] | None = None,
-         robots: str | None = None, crumbs: list[tuple[str, str | None]] = (),
-         aside: str = "", main_id: str = "inhoud") -> str:
+def page(
+    title: str,
+    description: str,
+    body: str,
+    *,
+    keywords: list[str] | None = None,
+    robots: str | None = None,
+    crumbs: list[tuple[str, str | None]] = (),
+    aside: str = "",
+    main_id: str = "inhoud",
+) -> str:
     head = [
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -135,12 +155,26 @@ def page(title: str, description: str, body: str, *, keywords: list[str] | None 
     trail = []
     for label, href in crumbs:
         trail.append(f'<a href="{href}">{esc(label)}</a>' if href else esc(label))
-    kruimel = f'<nav class="kruimelpad" aria-label="Kruimelpad">{" / ".join(trail)}</nav>' if trail else ""
+    kruimel = (
+        f'<nav class="kruimelpad" aria-label="Kruimelpad">{" / ".join(trail)}</nav>'
+        if trail
+        else ""
+    )
     return (
-        '<!DOCTYPE html>\n<html lang="nl">\n<head>\n' + "\n".join(head) + "\n</head>\n<body>\n"
-        + topbar() + "\n" + kruimel + "\n"
+        '<!DOCTYPE html>\n<html lang="nl">\n<head>\n'
+        + "\n".join(head)
+        + "\n</head>\n<body>\n"
+        + topbar()
+        + "\n"
+        + kruimel
+        + "\n"
         + f'<main id="{main_id}">\n{body}\n</main>\n'
-        + aside + "\n" + FOOTER + "\n" + COOKIES + "\n</body>\n</html>\n"
+        + aside
+        + "\n"
+        + FOOTER
+        + "\n"
+        + COOKIES
+        + "\n</body>\n</html>\n"
     )
 
 
@@ -157,7 +191,9 @@ def related(doc, docs) -> list:
 
 
 def aside_for(doc, docs) -> str:
-    items = "".join(f'<li><a href="{url_of(d)}">{esc(d.title)}</a></li>' for d in related(doc, docs))
+    items = "".join(
+        f'<li><a href="{url_of(d)}">{esc(d.title)}</a></li>' for d in related(doc, docs)
+    )
     return f'<aside class="meer"><h2>Meer van Debattle</h2><ul>{items}</ul></aside>'
 
 
@@ -165,25 +201,31 @@ def render_doc(doc, docs, pdf_docs) -> str:
     section_title = SECTIONS[doc.section][0]
     meta = doc.meta
     parts = [f"<h1>{esc(doc.title)}</h1>"]
-    parts.append(f'<p class="meta"><time datetime="{meta["date"]}">{mirrorlib.dutch_date(meta["date"])}</time></p>')
+    parts.append(
+        f'<p class="meta"><time datetime="{meta["date"]}">{mirrorlib.dutch_date(meta["date"])}</time></p>'
+    )
     labels = "".join(f'<li class="label label-doelgroep">{esc(a)}</li>' for a in meta["audience"])
     parts.append(f'<ul class="labels">{labels}</ul>')
     if meta.get("video"):
         parts.append(
             f'<div class="video"><iframe src="{esc(meta["video"])}" title="{esc(doc.title)}" '
             'width="560" height="315" allow="encrypted-media; picture-in-picture" '
-            'allowfullscreen></iframe></div>'
+            "allowfullscreen></iframe></div>"
         )
     parts.append(mirrorlib.markdown_to_html(doc.body))
     if meta.get("pdf"):
         pdf_doc = pdf_docs[meta["pdf"]]
         parts.append(
             f'<p class="download"><a href="{esc(meta["pdf"])}">Download de volledige publicatie '
-            f'als PDF</a> ({pdf_doc.words} woorden).</p>'
+            f"als PDF</a> ({pdf_doc.words} woorden).</p>"
         )
     robots = "nofollow" if key_of(doc) in NOFOLLOW else None
     return page(
-        doc.title, meta["description"], "\n".join(parts), keywords=meta["themes"], robots=robots,
+        doc.title,
+        meta["description"],
+        "\n".join(parts),
+        keywords=meta["themes"],
+        robots=robots,
         crumbs=[("Home", "/"), (section_title, f"/{doc.section}"), (doc.title, None)],
         aside=aside_for(doc, docs),
     )
@@ -218,8 +260,12 @@ def render_home(by_section) -> str:
             f'<section class="blok"><h2><a href="/{section}">{esc(title)}</a></h2>'
             f"<p>{esc(intro)}</p><ul>{items}</ul></section>"
         )
-    return page("Home", "Debattle helpt jongeren hun stem te laten horen in hun stad of gemeente.",
-                "\n".join(blocks), main_id="start")
+    return page(
+        "Home",
+        "Debattle helpt jongeren hun stem te laten horen in hun stad of gemeente.",
+        "\n".join(blocks),
+        main_id="start",
+    )
 
 
 def render_admin() -> str:
@@ -228,8 +274,14 @@ def render_admin() -> str:
         '<form method="post" action="#login"><input type="text" name="gebruiker"> '
         '<input type="password" name="wachtwoord"> <button type="submit">Aanmelden</button></form>'
     )
-    return page("Redactie-login", "Aanmelden voor de redactie.", body, robots="noindex, nofollow",
-                crumbs=[("Home", "/"), ("Redactie", None)], main_id="admin")
+    return page(
+        "Redactie-login",
+        "Aanmelden voor de redactie.",
+        body,
+        robots="noindex, nofollow",
+        crumbs=[("Home", "/"), ("Redactie", None)],
+        main_id="admin",
+    )
 
 
 def main() -> None:
@@ -254,7 +306,9 @@ def main() -> None:
         if key_of(d) not in HIDDEN:
             by_section.setdefault(d.section, []).append(d)
     for section in SECTIONS:
-        mirrorlib.write_page(SITE_DIR, f"/{section}", render_listing(section, by_section.get(section, [])))
+        mirrorlib.write_page(
+            SITE_DIR, f"/{section}", render_listing(section, by_section.get(section, []))
+        )
     mirrorlib.write_page(SITE_DIR, "/", render_home(by_section))
     mirrorlib.write_page(SITE_DIR, "/admin/", render_admin())
 
@@ -262,13 +316,17 @@ def main() -> None:
         f"User-agent: *\nDisallow: /admin/\n\nSitemap: {BASE_URL}/sitemap.xml\n", encoding="utf-8"
     )
     entries = [("/", max(d.meta.get("modified", d.date) for d in html_docs))]
-    entries += [(f"/{s}", max(d.meta.get("modified", d.date) for d in by_section[s])) for s in SECTIONS]
+    entries += [
+        (f"/{s}", max(d.meta.get("modified", d.date) for d in by_section[s])) for s in SECTIONS
+    ]
     indexable = [d for d in all_docs if key_of(d) not in HIDDEN]
     for d in sorted(indexable, key=url_of):
         entries.append((url_of(d), d.meta.get("modified", d.date)))
     mirrorlib.write_sitemap(SITE_DIR, BASE_URL, entries)
-    print(f"debattle: {len(indexable)} documents ({len(pdf_docs)} PDF), "
-          f"{len(HIDDEN)} hidden, written to {SITE_DIR.relative_to(ROOT)}")
+    print(
+        f"debattle: {len(indexable)} documents ({len(pdf_docs)} PDF), "
+        f"{len(HIDDEN)} hidden, written to {SITE_DIR.relative_to(ROOT)}"
+    )
 
 
 if __name__ == "__main__":

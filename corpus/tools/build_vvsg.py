@@ -245,7 +245,7 @@ def node_html(doc, body_html: str) -> str:
         )
         body_html = iframe + body_html
     return f"""<div class="region region-content">
-  <div class="node node--type-kennisitem" data-type="{esc(meta['type'])}">
+  <div class="node node--type-kennisitem" data-type="{esc(meta["type"])}">
     <h1 class="page-title"><span class="field--name-title">{esc(doc.title)}</span></h1>
     <div class="field field--name-field-datum">Gepubliceerd op {mirrorlib.dutch_date(doc.date)}</div>
     <div class="field field--name-body">
@@ -288,7 +288,7 @@ def listing_html(heading: str, intro: str, docs) -> str:
   <div class="view view-kennisitems view-display-id-page">
     <h1 class="page-title">{esc(heading)}</h1>
     <p class="view-header">{esc(intro)}</p>
-    <ul class="view-content">{''.join(rows)}</ul>
+    <ul class="view-content">{"".join(rows)}</ul>
   </div>
 </div>"""
 
@@ -349,7 +349,9 @@ def build() -> None:
             extra_head=time_meta(doc),
             canonical=url,
         )
-        mirrorlib.write_page(SITE_DIR, url, page, encoding="cp1252" if charset != "utf-8" else "utf-8")
+        mirrorlib.write_page(
+            SITE_DIR, url, page, encoding="cp1252" if charset != "utf-8" else "utf-8"
+        )
         sitemap.append((url, doc.meta.get("modified") or doc.date))
 
         if doc.slug == PRINT_SLUG:  # edge case: noindex printable version
@@ -377,10 +379,19 @@ def build() -> None:
     # section listings
     for section, (prefix, label, under_jeugd) in SECTIONS.items():
         sdocs = [d for d in docs if d.section == section]
-        trail = [("Home", "/")] + ([("Jeugd en kinderen", "/jeugd")] if under_jeugd else []) + [(label, None)]
-        intro = f"Alle kennisitems van de VVSG in de rubriek {label.lower()}, de meest recente eerst."
+        trail = (
+            [("Home", "/")]
+            + ([("Jeugd en kinderen", "/jeugd")] if under_jeugd else [])
+            + [(label, None)]
+        )
+        intro = (
+            f"Alle kennisitems van de VVSG in de rubriek {label.lower()}, de meest recente eerst."
+        )
         page = page_html(
-            label, intro, listing_html(label, intro, sdocs), trail,
+            label,
+            intro,
+            listing_html(label, intro, sdocs),
+            trail,
             sidebar_html([(doc_url(d), d.title) for d in sorted(sdocs, key=lambda d: d.date)[-4:]]),
         )
         mirrorlib.write_page(SITE_DIR, prefix, page)
@@ -391,7 +402,9 @@ def build() -> None:
         tdocs = [d for d in docs if theme in d.meta["themes"]]
         intro = f"Kennisitems, tools en praktijkvoorbeelden van de VVSG over het thema {theme}."
         page = page_html(
-            f"Thema: {theme}", intro, listing_html(f"Thema: {theme}", intro, tdocs),
+            f"Thema: {theme}",
+            intro,
+            listing_html(f"Thema: {theme}", intro, tdocs),
             [("Home", "/"), ("Thema's", "/jeugd"), (theme, None)],
             sidebar_html([(f"/thema/{theme_slug(t)}", t) for t in used if t != theme][:5]),
         )
@@ -399,7 +412,9 @@ def build() -> None:
 
     # /jeugd overview
     sec_links = "".join(
-        f'<li><a href="{p}">{l}</a></li>' for p, l, j in SECTIONS.values() if j
+        f'<li><a href="{path}">{label}</a></li>'
+        for path, label, jeugd in SECTIONS.values()
+        if jeugd
     )
     theme_links = "".join(f'<li><a href="/thema/{theme_slug(t)}">{esc(t)}</a></li>' for t in used)
     jeugd_main = f"""<div class="region region-content"><div class="view view-overzicht">
@@ -409,10 +424,15 @@ visie, tools, praktijkvoorbeelden, filmpjes en publicaties.</p>
 <h2>Rubrieken</h2><ul>{sec_links}</ul><h2>Thema's</h2><ul>{theme_links}</ul></div></div>"""
     recent = sorted(docs, key=lambda d: d.date)[-5:]
     mirrorlib.write_page(
-        SITE_DIR, "/jeugd",
-        page_html("Jeugd en kinderen", "Kinder- en jeugdbeleid bij de VVSG.", jeugd_main,
-                  [("Home", "/"), ("Jeugd en kinderen", None)],
-                  sidebar_html([(doc_url(d), d.title) for d in recent])),
+        SITE_DIR,
+        "/jeugd",
+        page_html(
+            "Jeugd en kinderen",
+            "Kinder- en jeugdbeleid bij de VVSG.",
+            jeugd_main,
+            [("Home", "/"), ("Jeugd en kinderen", None)],
+            sidebar_html([(doc_url(d), d.title) for d in recent]),
+        ),
     )
 
     # home page
@@ -423,10 +443,15 @@ visie, tools, praktijkvoorbeelden, filmpjes en publicaties.</p>
         latest,
     )
     mirrorlib.write_page(
-        SITE_DIR, "/",
-        page_html("Home", "VVSG ondersteunt lokale besturen bij hun jeugd- en kinderbeleid.", home_main,
-                  [("Home", None)],
-                  sidebar_html([(p, l) for p, l, _ in SECTIONS.values()][:5])),
+        SITE_DIR,
+        "/",
+        page_html(
+            "Home",
+            "VVSG ondersteunt lokale besturen bij hun jeugd- en kinderbeleid.",
+            home_main,
+            [("Home", None)],
+            sidebar_html([(path, label) for path, label, _ in SECTIONS.values()][:5]),
+        ),
     )
 
     # robots, sitemap, redirects
@@ -440,8 +465,10 @@ visie, tools, praktijkvoorbeelden, filmpjes en publicaties.</p>
         f"/jeugd/oud/{REDIRECT_SLUG} /jeugd/praktijkvoorbeelden/{REDIRECT_SLUG} 301\n",
         encoding="utf-8",
     )
-    print(f"vvsg: {len(docs)} HTML documents, "
-          f"{sum(1 for d in docs if d.meta.get('pdf'))} PDFs -> {SITE_DIR}")
+    print(
+        f"vvsg: {len(docs)} HTML documents, "
+        f"{sum(1 for d in docs if d.meta.get('pdf'))} PDFs -> {SITE_DIR}"
+    )
 
 
 if __name__ == "__main__":
