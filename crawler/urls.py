@@ -39,9 +39,9 @@ def normalize(url: str, base: str | None = None) -> str:
     site gave it (sites differ on whether /a and /a/ are the same page).
     """
     url = url.strip()
-    if base is not None:
-        url = urljoin(base, url)
     try:
+        if base is not None:
+            url = urljoin(base, url)
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
