@@ -1,9 +1,16 @@
 """The crawl run: sources crawled concurrently, each host politely, into the crawl store.
 
 `Crawler.run()` takes a list of sources, crawls each in its own thread (one request
-at a time per host, per-host delay never below robots.txt's Crawl-delay), records
-every page's result as it goes, and returns a `RunReport`. A lock file keeps one
-crawl per data dir; the OS releases it when a crawl dies.
+at a time per host through a `HostGate` shared by all sources, per-host delay never
+below robots.txt's Crawl-delay), records every page's result as it goes, and
+returns a `RunReport`. A lock file keeps one crawl per data dir; the OS releases it
+when a crawl dies.
+
+Resuming: every page row written in a run carries the run's id (`last_run`). A run
+that never finished (the process was killed) is resumed by the next crawl of the
+same sources: it keeps the run id, and pages already visited under that id are not
+fetched again; their stored links still feed the frontier, so the rest of the site
+is reached as before.
 """
 
 from __future__ import annotations
@@ -12,7 +19,6 @@ import fcntl
 import logging
 import os
 import threading
-import time
 from collections import Counter, deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +31,8 @@ from tqdm import tqdm
 from .config import CrawlSettings, Source
 from .extract import ExtractError, extract_html, extract_pdf
 from .fetch import Fetcher, FetchError
-from .robots import RobotsCache
+from .politeness import HostGate
+from .robots import HostRules, RobotsCache
 from .sitemap import SitemapError, parse_sitemap
 from .store import CrawlStore, StoreError, utcnow
 from .urls import BadURL, host_of, looks_like_trap, normalize
@@ -107,13 +114,12 @@ class RunReport:
 
 
 class Frontier:
-    """URLs to visit for one source, with per-host politeness timing."""
+    """URLs to visit for one source, breadth first, capped at `max_pages` URLs."""
 
     def __init__(self, max_pages: int) -> None:
         self.max_pages = max_pages
         self._queue: deque[tuple[str, int]] = deque()
         self._seen: set[str] = set()
-        self._next_time: dict[str, float] = {}
 
     def add(self, url: str, depth: int, front: bool = False) -> bool:
         if url in self._seen or len(self._seen) >= self.max_pages:
@@ -142,14 +148,6 @@ class Frontier:
     def full(self) -> bool:
         return len(self._seen) >= self.max_pages
 
-    def wait_for(self, host: str, delay: float) -> None:
-        """Sleep until `host` may be asked again, then book the next slot."""
-        now = time.monotonic()
-        ready = self._next_time.get(host, now)
-        if ready > now:
-            time.sleep(ready - now)
-        self._next_time[host] = max(now, ready) + delay
-
 
 class Crawler:
     """Crawls sources into the crawl store at `store_path`."""
@@ -174,11 +172,21 @@ class Crawler:
     def run(self, sources: list[Source]) -> RunReport:
         report = RunReport(started_at=utcnow())
         with CrawlStore(self.store_path) as store:
-            run_id = store.start_run([s.name for s in sources])
+            run_id, resumed = store.open_run([s.name for s in sources])
+        if resumed:
+            log.warning("resuming interrupted crawl run %d", run_id)
+        # One gate and one robots cache per run, shared by the sources' threads.
+        gate = HostGate()
+        robots = RobotsCache(gate)
         self._bar = tqdm(desc="crawl", unit="p", disable=not self.progress, leave=False)
         try:
             with ThreadPoolExecutor(max_workers=max(1, min(4, len(sources)))) as pool:
-                results = list(pool.map(self._crawl_source_safely, sources))
+                results = list(
+                    pool.map(
+                        lambda s: self._crawl_source_safely(s, run_id, resumed, gate, robots),
+                        sources,
+                    )
+                )
         finally:
             self._bar.close()
         for result in results:
@@ -194,11 +202,14 @@ class Crawler:
                 self._bar.update(1)
                 self._bar.set_postfix_str(url[-40:], refresh=False)
 
-    def _crawl_source_safely(self, source: Source) -> SourceReport:
+    def _crawl_source_safely(
+        self, source: Source, run_id: int, resumed: bool, gate: HostGate, robots: RobotsCache
+    ) -> SourceReport:
         report = SourceReport(source.name)
         try:
-            with CrawlStore(self.store_path) as store:
-                _SourceCrawl(self, source, store, report).run()
+            with CrawlStore(self.store_path, run_id=run_id) as store:
+                done = store.done_in_run(run_id, source.name) if resumed else {}
+                _SourceCrawl(self, source, store, report, gate, robots, done).run()
         except StoreError as exc:
             report.failed = True
             report.reason = str(exc)
@@ -210,7 +221,14 @@ class _SourceCrawl:
     """The crawl of one source: frontier, robots, fetch, extract, store."""
 
     def __init__(
-        self, crawler: Crawler, source: Source, store: CrawlStore, report: SourceReport
+        self,
+        crawler: Crawler,
+        source: Source,
+        store: CrawlStore,
+        report: SourceReport,
+        gate: HostGate,
+        robots: RobotsCache,
+        done: dict[str, tuple[str, str | None]],
     ) -> None:
         self.crawler = crawler
         self.settings = crawler.settings
@@ -218,7 +236,9 @@ class _SourceCrawl:
         self.store = store
         self.report = report
         self.fetcher = Fetcher(crawler.settings, route=crawler.route)
-        self.robots = RobotsCache(self.fetcher)
+        self.gate = gate
+        self.robots = robots
+        self.done = done  # visited earlier in this (resumed) run: not fetched again
         self.frontier = Frontier(source.max_pages)
         self.reached: set[str] = set()
         self.host_failures: Counter = Counter()
@@ -226,10 +246,15 @@ class _SourceCrawl:
 
     # --- setup ------------------------------------------------------------
 
+    def _rules(self, url: str) -> HostRules:
+        return self.robots.rules_for(
+            url, self.fetcher, self.source.delay if self.crawler.polite else 0.0
+        )
+
     def _delay(self, url: str) -> float:
         if not self.crawler.polite:
             return 0.0
-        rules = self.robots.rules_for(url)
+        rules = self._rules(url)
         return max(self.source.delay, rules.crawl_delay(self.settings.user_agent))
 
     def _seed(self) -> None:
@@ -240,7 +265,7 @@ class _SourceCrawl:
             except BadURL as exc:
                 self.report.error(start, "config", str(exc))
                 continue
-            rules = self.robots.rules_for(start)
+            rules = self._rules(start)
             sitemap_urls += [s for s in rules.sitemaps if s not in sitemap_urls]
         entries = []
         queue = deque(sitemap_urls)
@@ -252,8 +277,11 @@ class _SourceCrawl:
                 sm_url = normalize(sm_url)
                 if not self.source.allows_host(host_of(sm_url)):
                     continue
-                self.frontier.wait_for(host_of(sm_url), self._delay(sm_url))
-                resp = self.fetcher.get(sm_url, allow=self.source.wants)
+                if not self._rules(sm_url).can_fetch(sm_url, self.settings.user_agent):
+                    self.report.counts["robots_refused"] += 1
+                    continue
+                with self.gate.slot(host_of(sm_url), self._delay(sm_url)):
+                    resp = self.fetcher.get(sm_url, allow=self.source.wants)
                 if resp.status != 200:
                     self.report.error(sm_url, "sitemap", f"HTTP {resp.status}")
                     continue
@@ -293,6 +321,9 @@ class _SourceCrawl:
             if host in self.paused_hosts:
                 self.report.counts["skipped:host_paused"] += 1
                 continue
+            if url in self.done:
+                self._replay(url, depth)
+                continue
             try:
                 self._visit(url, depth)
             except StoreError:
@@ -311,6 +342,18 @@ class _SourceCrawl:
         self.report.counts["documents"] = sum(1 for _ in self.store.documents(self.source.name))
         self.fetcher.close()
 
+    def _replay(self, url: str, depth: int) -> None:
+        """A page this run visited before it was interrupted: not fetched again, but
+        its stored outcome still counts as reached and its links still lead on."""
+        status, final_url = self.done.pop(url)
+        self.report.counts["resumed"] += 1
+        if status == "redirect" and final_url:
+            self.frontier.add(final_url, depth, front=True)
+            return
+        self.reached.add(url)
+        if status in ("ok", "listing", "noindex", "duplicate"):
+            self._enqueue_links(self.store.links(url), depth)
+
     def _enqueue_links(self, links: list[str], depth: int) -> None:
         if depth >= self.source.max_depth:
             return
@@ -326,7 +369,7 @@ class _SourceCrawl:
     def _visit(self, url: str, depth: int) -> None:
         source, store, report = self.source, self.store, self.report
         host = host_of(url)
-        rules = self.robots.rules_for(url)
+        rules = self._rules(url)
         if not rules.available:
             self.paused_hosts.add(host)
             report.failed = True
@@ -340,15 +383,15 @@ class _SourceCrawl:
                 report.counts["gone"] += 1
             return
         state = store.page_state(url)
-        self.frontier.wait_for(host, self._delay(url))
         report.counts["fetched"] += 1
         try:
-            resp = self.fetcher.get(
-                url,
-                etag=state.etag if state else None,
-                last_modified=state.last_modified if state else None,
-                allow=source.wants,
-            )
+            with self.gate.slot(host, self._delay(url)):
+                resp = self.fetcher.get(
+                    url,
+                    etag=state.etag if state else None,
+                    last_modified=state.last_modified if state else None,
+                    allow=source.wants,
+                )
         except FetchError as exc:
             report.error(url, exc.kind, str(exc))
             store.mark_status(url, source.name, "error", error=str(exc), keep_document=True)
@@ -366,7 +409,12 @@ class _SourceCrawl:
         if resp.redirects:
             report.counts["redirects"] += 1
             store.mark_status(
-                url, source.name, "redirect", http_status=301, error=f"redirects to {resp.url}"
+                url,
+                source.name,
+                "redirect",
+                http_status=301,
+                error=f"redirects to {resp.url}",
+                final_url=resp.url,
             )
             url = resp.url
             if not self.frontier.mark_seen(url) and url in self.reached:

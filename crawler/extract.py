@@ -102,8 +102,18 @@ def decode_html(body: bytes, content_type_header: str) -> str:
             return body.decode(name)
         except (LookupError, UnicodeDecodeError):
             continue
+    if body.startswith(b"\xef\xbb\xbf"):
+        return body[3:].decode("utf-8", "replace")
     try:
         return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    # Undeclared and not UTF-8: browsers fall back to the locale's legacy encoding,
+    # windows-1252 for Dutch (WHATWG encoding sniffing). Statistical detection alone
+    # mistakes short Dutch texts for DOS code pages (ü -> ³), so it is only the last
+    # resort, for bytes windows-1252 does not define.
+    try:
+        return body.decode("windows-1252")
     except UnicodeDecodeError:
         best = charset_normalizer.from_bytes(body[:1_000_000]).best()
         return str(best) if best is not None else body.decode("windows-1252", "replace")

@@ -62,6 +62,9 @@ def _load_redirects(site_dir: Path) -> dict[str, tuple[str, int]]:
 class _Handler(BaseHTTPRequestHandler):
     server: _MirrorHTTPServer
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; with Nagle on, each keep-alive
+    # response then waits ~40 ms for the client's delayed ACK.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (stdlib name)
         log.debug("mirror: " + format, *args)

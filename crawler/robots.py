@@ -7,11 +7,14 @@ or cannot be fetched means "do not crawl this host now" (RFC 9309, section 2.3.1
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 
 from protego import Protego
 
 from .fetch import Fetcher, FetchError
+from .politeness import HostGate
+from .urls import host_of
 
 log = logging.getLogger(__name__)
 
@@ -40,26 +43,44 @@ class HostRules:
 
 
 class RobotsCache:
-    """robots.txt rules per scheme+host, fetched once per crawl run."""
+    """robots.txt rules per scheme+host, fetched once per crawl run and shared by the
+    sources of the run (thread-safe; each host's file is fetched once, in the host's
+    politeness slot)."""
 
-    def __init__(self, fetcher: Fetcher) -> None:
-        self.fetcher = fetcher
+    def __init__(self, gate: HostGate | None = None) -> None:
+        self.gate = gate or HostGate()
+        self._lock = threading.Lock()
         self._rules: dict[str, HostRules] = {}
+        self._fetching: dict[str, threading.Lock] = {}
 
-    def rules_for(self, url: str) -> HostRules:
+    def rules_for(self, url: str, fetcher: Fetcher, delay: float = 0.0) -> HostRules:
+        """The rules for `url`'s host, fetching robots.txt with `fetcher` if needed;
+        `delay` is the politeness pause kept after that fetch."""
         scheme, rest = url.split("://", 1)
         host_url = f"{scheme}://{rest.split('/', 1)[0]}"
-        if host_url not in self._rules:
-            self._rules[host_url] = self._fetch(host_url)
-        return self._rules[host_url]
+        with self._lock:
+            rules = self._rules.get(host_url)
+            if rules is not None:
+                return rules
+            host_lock = self._fetching.setdefault(host_url, threading.Lock())
+        with host_lock:
+            with self._lock:
+                rules = self._rules.get(host_url)
+            if rules is None:
+                with self.gate.slot(host_of(url), delay):
+                    rules = self._fetch(host_url, fetcher)
+                with self._lock:
+                    self._rules[host_url] = rules
+        return rules
 
-    def _fetch(self, host_url: str) -> HostRules:
+    @staticmethod
+    def _fetch(host_url: str, fetcher: Fetcher) -> HostRules:
         robots_url = host_url + "/robots.txt"
         try:
-            resp = self.fetcher.get(robots_url)
+            resp = fetcher.get(robots_url)
         except FetchError as exc:
             log.warning("robots.txt of %s unavailable (%s): not crawling it now", host_url, exc)
-            return HostRules(host_url, available=False, reason=str(exc))
+            return HostRules(host_url, available=False, reason=f"robots.txt unavailable: {exc}")
         if resp.status >= 500:
             return HostRules(host_url, available=False, reason=f"robots.txt HTTP {resp.status}")
         if resp.status >= 400:

@@ -20,8 +20,10 @@ def next_run(source: Source, last: datetime | None, now: datetime | None = None)
 
 
 def last_crawl(store: CrawlStore, source: str) -> datetime | None:
+    """End of the last finished crawl of `source` (a run killed midway does not count)."""
     for run in store.last_runs(200):
-        if source in run["sources"] and run["ended_at"]:
+        report = run["report"] or {}
+        if source in report.get("sources", {}) and run["ended_at"]:
             return datetime.fromisoformat(run["ended_at"])
     return None
 

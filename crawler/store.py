@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS pages (
@@ -39,10 +39,12 @@ CREATE TABLE IF NOT EXISTS pages (
     next_due       TEXT,
     error          TEXT,
     links          TEXT,                 -- JSON list of outlinks, reused on a 304
-    document       TEXT                  -- JSON of Document, NULL when not indexable
+    document       TEXT,                 -- JSON of Document, NULL when not indexable
+    last_run       INTEGER               -- id of the run that last visited the URL
 );
 CREATE INDEX IF NOT EXISTS pages_source ON pages(source);
 CREATE INDEX IF NOT EXISTS pages_hash ON pages(content_hash);
+CREATE INDEX IF NOT EXISTS pages_run ON pages(last_run);
 CREATE TABLE IF NOT EXISTS runs (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
     started_at TEXT NOT NULL,
@@ -117,15 +119,22 @@ class PageState:
 
 class CrawlStore:
     """SQLite crawl store. Each write commits on its own, so a killed crawl loses
-    at most the page in flight."""
+    at most the page in flight.
 
-    def __init__(self, path: Path) -> None:
+    `run_id`, when set, is written into every page row a write touches (`last_run`):
+    after a crash, the pages whose `last_run` is the interrupted run's id are the
+    ones that run has done, and a resumed run does not fetch them again.
+    """
+
+    def __init__(self, path: Path, run_id: int | None = None) -> None:
         self.path = Path(path)
+        self.run_id = run_id
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
             self._db.executescript(_SCHEMA)
             self._db.execute(
                 "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
@@ -133,6 +142,15 @@ class CrawlStore:
             )
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"crawl store {self.path} cannot be opened: {exc}") from exc
+
+    def _migrate(self) -> None:
+        """Bring a store written by an older version up to this schema."""
+        cols = {r[1] for r in self._db.execute("PRAGMA table_info(pages)")}
+        if cols and "last_run" not in cols:
+            self._db.execute("ALTER TABLE pages ADD COLUMN last_run INTEGER")
+            self._db.execute(
+                "UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),)
+            )
 
     def close(self) -> None:
         self._db.close()
@@ -178,8 +196,8 @@ class CrawlStore:
             db.execute(
                 """INSERT INTO pages(url, source, status, http_status, final_url, etag,
                        last_modified, content_hash, first_seen, last_fetched, last_changed,
-                       failures, missing_runs, error, links, document)
-                   VALUES (?, ?, 'ok', ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, NULL, ?, ?)
+                       failures, missing_runs, error, links, document, last_run)
+                   VALUES (?, ?, 'ok', ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, NULL, ?, ?, ?)
                    ON CONFLICT(url) DO UPDATE SET
                        source=excluded.source, status='ok', http_status=excluded.http_status,
                        final_url=excluded.final_url, etag=excluded.etag,
@@ -188,7 +206,8 @@ class CrawlStore:
                        last_changed=CASE WHEN ? THEN excluded.last_changed
                                     ELSE pages.last_changed END,
                        failures=0, missing_runs=0, error=NULL, links=excluded.links,
-                       document=excluded.document""",
+                       document=excluded.document,
+                       last_run=COALESCE(excluded.last_run, pages.last_run)""",
                 (
                     doc.url,
                     doc.source,
@@ -202,18 +221,48 @@ class CrawlStore:
                     now,
                     json.dumps(links or []),
                     doc.to_json(),
+                    self.run_id,
                     changed,
                 ),
             )
         return changed
+
+    def insert_documents(self, docs: list[Document], *, http_status: int = 200) -> int:
+        """Bulk-insert fresh documents in one transaction (new or replaced rows, no
+        change tracking): for generated benchmark corpora, where `save_document`'s
+        one-commit-per-page would dominate. Returns the number written."""
+        rows = [
+            (
+                d.url,
+                d.source,
+                http_status,
+                d.url,
+                d.content_hash,
+                d.fetched_at,
+                d.fetched_at,
+                d.fetched_at,
+                "[]",
+                d.to_json(),
+            )
+            for d in docs
+        ]
+        with self._tx() as db:
+            db.executemany(
+                """INSERT OR REPLACE INTO pages(url, source, status, http_status, final_url,
+                       content_hash, first_seen, last_fetched, last_changed, failures,
+                       missing_runs, links, document)
+                   VALUES (?, ?, 'ok', ?, ?, ?, ?, ?, ?, 0, 0, ?, ?)""",
+                rows,
+            )
+        return len(rows)
 
     def mark_unchanged(self, url: str, http_status: int = 304) -> None:
         """A conditional GET answered 304: the stored document stays."""
         with self._tx() as db:
             db.execute(
                 """UPDATE pages SET last_fetched=?, http_status=?, failures=0, missing_runs=0,
-                   error=NULL WHERE url=?""",
-                (utcnow(), http_status, url),
+                   error=NULL, last_run=COALESCE(?, last_run) WHERE url=?""",
+                (utcnow(), http_status, self.run_id, url),
             )
 
     def mark_status(
@@ -228,6 +277,7 @@ class CrawlStore:
         etag: str | None = None,
         last_modified: str | None = None,
         links: list[str] | None = None,
+        final_url: str | None = None,
     ) -> None:
         """Record a page that yields no (new) document: gone, error, listing, noindex,
         duplicate, redirect, skipped. `keep_document` keeps a stored document (and its
@@ -237,8 +287,9 @@ class CrawlStore:
         with self._tx() as db:
             db.execute(
                 """INSERT INTO pages(url, source, status, http_status, first_seen, last_fetched,
-                       failures, error, etag, last_modified, links, document)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
+                       failures, error, etag, last_modified, links, document, final_url,
+                       last_run)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)
                    ON CONFLICT(url) DO UPDATE SET
                        status=CASE WHEN ? AND pages.document IS NOT NULL
                               THEN pages.status ELSE excluded.status END,
@@ -251,7 +302,9 @@ class CrawlStore:
                        links=COALESCE(excluded.links, pages.links),
                        last_changed=CASE WHEN NOT ? AND pages.document IS NOT NULL
                                     THEN excluded.last_fetched ELSE pages.last_changed END,
-                       document=CASE WHEN ? THEN pages.document ELSE NULL END""",
+                       document=CASE WHEN ? THEN pages.document ELSE NULL END,
+                       final_url=COALESCE(excluded.final_url, pages.final_url),
+                       last_run=COALESCE(excluded.last_run, pages.last_run)""",
                 (
                     url,
                     source,
@@ -264,6 +317,8 @@ class CrawlStore:
                     etag,
                     last_modified,
                     json.dumps(links) if links is not None else None,
+                    final_url,
+                    self.run_id,
                     keep_document,
                     failed,
                     keep_document,
@@ -303,6 +358,39 @@ class CrawlStore:
             )
             return int(cur.lastrowid)
 
+    def open_run(self, sources: list[str]) -> tuple[int, bool]:
+        """Start a run, or resume the last one if it never finished (the crawl died)
+        and was for the same sources. Returns (run id, resumed).
+
+        Only one crawl runs per data dir (the crawl lock), so an unfinished run is a
+        dead one. An unfinished run for other sources is closed as interrupted."""
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT id, sources FROM runs WHERE ended_at IS NULL ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+            if row is not None and sorted(json.loads(row[1])) == sorted(sources):
+                return int(row[0]), True
+            db.execute(
+                "UPDATE runs SET ended_at=?, report=? WHERE ended_at IS NULL",
+                (utcnow(), json.dumps({"interrupted": True, "sources": {}})),
+            )
+            cur = db.execute(
+                "INSERT INTO runs(started_at, sources) VALUES (?, ?)",
+                (utcnow(), json.dumps(sources)),
+            )
+            return int(cur.lastrowid), False
+
+    def done_in_run(self, run_id: int, source: str) -> dict[str, tuple[str, str | None]]:
+        """URLs of `source` that run `run_id` already visited: url -> (status, final URL).
+        A resumed run skips these instead of fetching them again."""
+        return {
+            url: (status, final_url)
+            for url, status, final_url in self._db.execute(
+                "SELECT url, status, final_url FROM pages WHERE last_run=? AND source=?",
+                (run_id, source),
+            )
+        }
+
     def finish_run(self, run_id: int, report: dict) -> None:
         with self._tx() as db:
             db.execute(
@@ -339,6 +427,14 @@ class CrawlStore:
         for (data,) in self._db.execute(sql + " ORDER BY url", args):
             yield Document.from_json(data)
 
+    def document_versions(self) -> Iterator[tuple[str, str, str]]:
+        """(url, content_hash, fetched_at) of every live document, in URL order: what
+        the indexer needs to plan a build without holding every document in memory."""
+        sql = """SELECT url, json_extract(document, '$.content_hash'),
+                        json_extract(document, '$.fetched_at')
+                 FROM pages WHERE status = 'ok' AND document IS NOT NULL ORDER BY url"""
+        yield from self._db.execute(sql)
+
     def document(self, url: str) -> Document | None:
         row = self._db.execute(
             "SELECT document FROM pages WHERE url = ? AND document IS NOT NULL", (url,)
@@ -369,6 +465,29 @@ class CrawlStore:
             }
             for r in rows
         ]
+
+    def source_stats(self) -> dict[str, dict]:
+        """Per source, for the "Bronnen" page and `kennisbank status`:
+        `documents` (live documents), `pages` (URLs known), `errors` (URLs whose last
+        visit failed), `gone`, `last_fetched` (latest fetch, ISO UTC, or None) and
+        `last_changed` (latest content change, ISO UTC, or None)."""
+        out: dict[str, dict] = {}
+        for source, docs, pages, errors, gone, fetched, changed in self._db.execute(
+            """SELECT source,
+                      SUM(status='ok' AND document IS NOT NULL), COUNT(*),
+                      SUM(status='error'), SUM(status='gone'),
+                      MAX(last_fetched), MAX(last_changed)
+               FROM pages GROUP BY source ORDER BY source"""
+        ):
+            out[source] = {
+                "documents": docs or 0,
+                "pages": pages,
+                "errors": errors or 0,
+                "gone": gone or 0,
+                "last_fetched": fetched,
+                "last_changed": changed,
+            }
+        return out
 
     def links(self, url: str) -> list[str]:
         row = self._db.execute("SELECT links FROM pages WHERE url=?", (url,)).fetchone()
