@@ -10,6 +10,7 @@ from indexer.engine import QueryError
 
 from . import search_index
 from .errors import BadParameter, json_error
+from .openapi import openapi_spec
 from .params import parse_search_args
 from .results import result_dict
 
@@ -46,3 +47,8 @@ def document(doc_id: str):
     if doc is None:
         return json_error("onbekend document", 404)
     return jsonify(asdict(doc))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_spec())

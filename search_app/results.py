@@ -43,3 +43,38 @@ def result_dict(result: SearchResult) -> dict:
         },
         "suggestion": result.suggestion,
     }
+
+
+# The export's columns: the API's hit fields plus what a researcher needs per row.
+EXPORT_FIELDS = (
+    "rank",
+    "score",
+    "id",
+    "title",
+    "url",
+    "site",
+    "type",
+    "themes",
+    "audience",
+    "date",
+    "fetched_at",
+    "word_count",
+    "description",
+    "snippet",
+)
+
+
+def export_record(hit: Hit, rank: int, with_text: bool = False) -> dict:
+    """One exported document: `hit_dict` (the API's hit, unchanged) plus the export
+    columns, in EXPORT_FIELDS order; `text` last when asked for."""
+    data = hit_dict(hit)
+    data.update(
+        rank=rank,
+        fetched_at=hit.fetched_at,
+        word_count=hit.word_count,
+        description=hit.description,
+    )
+    record = {k: data[k] for k in EXPORT_FIELDS}
+    if with_text:
+        record["text"] = hit.text
+    return record
