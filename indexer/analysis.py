@@ -31,6 +31,10 @@ MIN_COMPOUND = 6
 # kinderrecht-en-verdrag, ...). The empty link comes first so "jongeren" + "participatie" wins
 # over "jonger" + "en" + "participatie" when both are possible.
 LINKS = ("", "s", "en", "e")
+# Term-frequency weight of a compound's part in the index, against 1.0 for a word as written:
+# a page that says "jeugdradendag" is about a jeugdraad a little, a page that says "jeugdraad"
+# is about it fully. Whoosh adds up token boosts as the term's weight (BM25 tf).
+PART_WEIGHT = 0.5
 # Tokens between a suspended compound ("kinder-") and the word that completes it ("jeugdbeleid").
 SUSPENSION_GLUE = frozenset({"en", "of", "tot", "en/of"})
 
@@ -329,8 +333,8 @@ class DutchTokenizer(Tokenizer):
             kind = match.lastgroup
             raw = match.group()
             if kind == "plain":
-                # The common case, kept short: no extras, no lookaround. (Our filters never
-                # change t.boost, so it stays 1.0 from the Token's creation.)
+                # The common case, kept short: no extras, no lookaround. (A filter that changes
+                # t.boost restores it, so it stays 1.0 from the Token's creation.)
                 t.text = raw.lower() if raw.isascii() else fold_nonascii(raw)
                 t.stopped = False
                 if keeporiginal:
@@ -442,7 +446,8 @@ class DecompoundFilter(Filter):
     """After each compound, emits its parts at the same position (the whole word comes first).
 
     Only parts whose stem differs from the compound's and from each other's are emitted, so no
-    term is counted twice for one word; the stem filter after this one stems them.
+    term is counted twice for one word; the stem filter after this one stems them. Parts carry
+    ``PART_WEIGHT`` as their boost, so a match on a part counts less than one on a whole word.
     """
 
     is_morph = True
@@ -456,9 +461,13 @@ class DecompoundFilter(Filter):
             if len(text) >= MIN_COMPOUND and not t.stopped:
                 parts = parts_of(text)
                 if parts:
+                    boost = t.boost
+                    t.boost = boost * PART_WEIGHT
                     for part in parts:
                         t.text = part
                         yield t
+                    # The tokenizer reuses one Token and leaves plain words' boost alone.
+                    t.boost = boost
 
 
 class DutchStemFilter(Filter):

@@ -166,3 +166,55 @@ def test_query_mode_keeps_stopped_tokens_when_asked():
 def test_analyze_never_raises(text):
     tokens = analyze(text)
     assert all(isinstance(t, str) and t for t in tokens)
+
+
+# --- every feature on real sentences from the sample corpus (corpus/tools/content) -----------
+
+
+def test_real_sentence_apostrophe_plural():
+    tokens = analyze("Ze namen foto's van gevaarlijke punten en gaven elk punt een score.")
+    assert stem("foto") in tokens and "foto's" not in tokens
+
+
+def test_real_sentence_split_compound_and_range():
+    tokens = analyze(
+        "Daar krijgen ze uitleg over het lokaal jeugdbeleid, het meerjarenplan 2026-2031, "
+        "de jeugdraad en BOA."
+    )
+    assert {"2026-2031", "2026", "2031", stem("meerjarenplan"), stem("plan")} <= set(tokens)
+    tokens = analyze("De VVSG zet op een rij hoe je kinder- en jeugdbeleid zichtbaar verankert.")
+    assert {stem("kinderbeleid"), stem("jeugdbeleid")} <= set(tokens)
+
+
+def test_real_sentence_abbreviation_email_and_diacritics():
+    tokens = analyze("Ze delen kennis, o.a. via gezamenlijke studiedagen en publicaties.")
+    assert "oa" in tokens
+    tokens = analyze("Heb je een vraag? Laat het ons weten via hallo@debattle.be.")
+    assert "hallo@debattle.be" in tokens
+    real = "Hoe vertel je jongeren wat er met hun ideeën gebeurd is?"
+    assert analyze(real) == analyze(real.replace("ë", "e"))
+
+
+def test_real_sentence_stem_overrides_and_mined_lexicon():
+    tokens = analyze("Is het ontwerp getoetst aan de speelweefselkaart van de gemeente?")
+    assert {stem("speelweefsel"), stem("kaart"), stem("weefsel")} <= set(tokens)
+    tokens = analyze("Speelruimte in coronatijden: laat kinderen buiten spelen")
+    assert {"corona", stem("kind")} <= set(tokens)
+
+
+def test_compound_parts_weigh_less_than_the_whole_word():
+    # The analyzer reuses one Token object: read each one as it comes.
+    boosts = {t.text: t.boost for t in dutch_analyzer()("het speelweefselplan", boosts=True)}
+    assert boosts[stem("speelweefselplan")] == 1.0
+    assert boosts[stem("plan")] < 1.0
+    # the shared token's boost is restored for the words after a compound
+    tokens = [(t.text, t.boost) for t in dutch_analyzer()("speelweefselplan opmaken", boosts=True)]
+    assert tokens[-1] == (stem("opmaken"), 1.0)
+
+
+def test_real_sentence_synonyms_meet_at_query_time():
+    from indexer.synonyms import find_spans
+
+    words = "Na de lokale verkiezingen van 13 oktober 2024".split()
+    spans = find_spans(words)
+    assert any("gemeenteraadsverkiezingen" in members for _, _, members in spans)
