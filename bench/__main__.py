@@ -1,0 +1,81 @@
+"""`python -m bench all|index|search|crawl|relevance|export|ui|report [args...]`.
+
+Each name runs that benchmark script's `main(argv)` with the remaining arguments; `all`
+runs every script that exists (in the order of BENCHMARKS.md) with its defaults, so
+one command fills BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import time
+
+# name -> module; crawl, relevance, analysis, export and ui are written with their issues.
+SCRIPTS = {
+    "index": "bench.index",
+    "search": "bench.search",
+    "crawl": "bench.crawl",
+    "relevance": "bench.relevance",
+    "analysis": "bench.analysis",
+    "export": "bench.export",
+    "ui": "bench.ui",
+    "report": "bench.report",
+}
+# What `all` runs, with its arguments: every table of BENCHMARKS.md.
+ALL = [
+    ("index", ["-n", "10000"]),
+    ("search", ["-n", "10000"]),
+    ("search", ["-n", "100000", "--workers", "2", "--soak", "60"]),
+    ("crawl", []),
+    ("relevance", []),
+    ("analysis", []),
+    ("export", []),
+    ("ui", []),
+]
+
+
+def _load(name: str):
+    try:
+        return importlib.import_module(SCRIPTS[name])
+    except ModuleNotFoundError as exc:
+        if exc.name == SCRIPTS[name]:
+            return None
+        raise
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Run the benchmarks; `all` fills BENCHMARKS.md.",
+        epilog="Each script has its own --help, e.g. `python -m bench search --help`.",
+    )
+    parser.add_argument("name", choices=["all", *SCRIPTS], help="which benchmark")
+    parser.add_argument("args", nargs=argparse.REMAINDER, help="passed to that script")
+    args = parser.parse_args(argv)
+    if args.name != "all":
+        module = _load(args.name)
+        if module is None:
+            parser.error(f"bench.{args.name} does not exist yet")
+        return module.main(args.args)
+    failed = []
+    for name, script_args in ALL:
+        module = _load(name)
+        if module is None:
+            print(f"== {name}: no script yet, skipped", file=sys.stderr)
+            continue
+        started = time.monotonic()
+        print(f"== {name} {' '.join(script_args)}", file=sys.stderr, flush=True)
+        code = module.main(list(script_args))
+        print(f"== {name}: {time.monotonic() - started:.0f}s", file=sys.stderr, flush=True)
+        if code:
+            failed.append(name)
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,516 @@
+"""Search benchmark: the real app under bounded load, and the same queries in-process.
+
+For a generated corpus (see `bench.generate`; the index is built if missing), in one
+run:
+
+1. In-process, the same queries three ways: raw Whoosh (the product's index and query,
+   `searcher.search(groupedby=facets)`, stored fields of the page's hits, no
+   snippets), the product's engine (`SearchIndex.search`, with snippets), and then
+2. the real app served by `kennisbank serve` (waitress, 127.0.0.1) driven by `wrk`
+   (Debian; it takes little of the 2 cores) or, without it, a bounded Python client,
+   at concurrency 1 and 8, with 1 and with 2 worker processes.
+
+Scenarios: (a) plain query (in-process only: the API always counts facets), (b) all
+facets, (c) two facet filters selected (disjunctive counts), (d) page 5, (e) an export
+of 1,000 hits when the app has an export endpoint. Queries are one to three words drawn
+from the corpus's own vocabulary, seeded.
+
+    python -m bench.search -n 10000 --duration 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlencode
+
+from crawler.store import CrawlStore
+
+from . import report
+from .generate import DEFAULT_SEED
+from .index import DEFAULT_WORK, corpus_dir
+
+log = logging.getLogger(__name__)
+
+SCENARIOS = {
+    "a": "plain query",
+    "b": "all facets",
+    "c": "two facet filters",
+    "d": "page 5",
+    "e": "export 1,000 hits",
+}
+# Candidate export endpoints (the export issue names its own); the first that answers
+# 200 is benchmarked.
+EXPORT_PATHS = ("/api/v1/export", "/export")
+_WORD = re.compile(r"[a-zà-ÿ]{5,}")
+_STOP = {
+    "zijn", "worden", "wordt", "hebben", "heeft", "kunnen", "onder", "tussen", "omdat",
+    "waren", "welke", "andere", "zoals", "hun", "deze", "alleen", "eerst", "wanneer",
+    "waarom", "echter", "ander", "zelfs", "steeds", "daarna", "samen", "staat", "komen",
+}  # fmt: skip
+
+
+# --- workload -------------------------------------------------------------------
+
+
+def workload(data_dir: Path, count: int, seed: int) -> dict:
+    """Queries (1-3 words from the corpus vocabulary) and facet values for filters."""
+    words: Counter[str] = Counter()
+    types: Counter[str] = Counter()
+    themes: Counter[str] = Counter()
+    with CrawlStore(data_dir / "crawl.sqlite") as store:
+        for i, doc in enumerate(store.documents()):
+            if i >= 3000:
+                break
+            words.update(set(_WORD.findall(f"{doc.title} {doc.text}".lower())))
+            types[doc.doc_type] += 1
+            themes.update(doc.themes)
+    vocab = [w for w, _ in words.most_common(600) if w not in _STOP][:400]
+    rnd = random.Random(seed)
+    queries = [" ".join(rnd.sample(vocab, rnd.choice((1, 1, 2, 2, 3)))) for _ in range(count)]
+    filters = [
+        {"type": [rnd.choice(list(types))], "theme": [rnd.choice(list(themes))]}
+        for _ in range(count)
+    ]
+    return {"queries": queries, "filters": filters}
+
+
+def paths(scenario: str, work: dict, export_path: str | None) -> list[str]:
+    out = []
+    for q, f in zip(work["queries"], work["filters"], strict=True):
+        if scenario in ("a", "b"):
+            args: list[tuple[str, str]] = [("q", q)]
+        elif scenario == "c":
+            args = [("q", q), ("type", f["type"][0]), ("theme", f["theme"][0])]
+        elif scenario == "d":
+            args = [("q", q), ("page", "5")]
+        else:
+            args = [("q", q), ("format", "csv"), ("limit", "1000")]
+            out.append(f"{export_path}?{urlencode(args)}")
+            continue
+        out.append(f"/api/v1/search?{urlencode(args)}")
+    return out
+
+
+# --- in-process -------------------------------------------------------------------
+
+
+def _percentiles(samples: list[float]) -> dict:
+    s = sorted(samples)
+
+    def pct(p: float) -> float:
+        return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+    return {"p50": pct(50), "p95": pct(95), "p99": pct(99), "n": len(s)}
+
+
+def _timed(func, items: list, budget: float) -> dict:
+    """Run `func` over `items` (bounded: all items or `budget` seconds), ms latencies."""
+    func(items[0])  # warm: caches, first-touch of the index pages
+    samples = []
+    deadline = time.monotonic() + budget
+    for item in items:
+        started = time.perf_counter()
+        func(item)
+        samples.append((time.perf_counter() - started) * 1000)
+        if time.monotonic() > deadline:
+            break
+    out = _percentiles(samples)
+    out["rps"] = len(samples) / (sum(samples) / 1000)
+    return out
+
+
+def in_process(data_dir: Path, work: dict, budget: float) -> dict[str, dict[str, dict]]:
+    from whoosh import query as wq
+    from whoosh import sorting
+
+    from indexer.engine import SearchIndex, SearchRequest
+    from indexer.query import build_query, parse_user_query
+    from indexer.schema import FACET_FIELDS, MULTI_VALUED
+
+    engine = SearchIndex(data_dir)
+    searcher, _ = engine._current()  # the same open searcher the engine uses
+
+    def facets(skip=()):
+        return {
+            n: sorting.FieldFacet(f, allow_overlap=f in MULTI_VALUED, maptype=sorting.Count)
+            for n, f in FACET_FIELDS.items()
+            if n not in skip
+        }
+
+    def raw(scenario: str, i: int) -> None:
+        q = build_query(parse_user_query(work["queries"][i])) or wq.Every()
+        page = 5 if scenario == "d" else 1
+        if scenario == "c":
+            f = work["filters"][i]
+            t = wq.Term("type", f["type"][0])
+            h = wq.Term("themes", f["theme"][0])
+            r = searcher.search(wq.And([q, t, h]), limit=10, groupedby=facets(("type", "theme")))
+            # disjunctive counts: each selected facet counted without its own filter
+            searcher.search(wq.And([q, h]), limit=1, groupedby=facets_only("type"))
+            searcher.search(wq.And([q, t]), limit=1, groupedby=facets_only("theme"))
+        else:
+            grouped = facets() if scenario != "a" else None
+            r = searcher.search(q, limit=10 * page, groupedby=grouped)
+        for hit in r[(page - 1) * 10 : page * 10]:
+            hit.fields()
+
+    def facets_only(name: str):
+        f = FACET_FIELDS[name]
+        return {name: sorting.FieldFacet(f, allow_overlap=f in MULTI_VALUED, maptype=sorting.Count)}
+
+    def product(scenario: str, i: int) -> None:
+        req = SearchRequest(query=work["queries"][i], with_facets=scenario != "a")
+        if scenario == "c":
+            req.filters = work["filters"][i]
+        if scenario == "d":
+            req.page = 5
+        engine.search(req)
+
+    out: dict[str, dict[str, dict]] = {}
+    idx = list(range(len(work["queries"])))
+    for scenario in "abcd":
+        out[scenario] = {
+            "raw": _timed(lambda i, s=scenario: raw(s, i), idx, budget),
+            "engine": _timed(lambda i, s=scenario: product(s, i), idx, budget),
+        }
+    return out
+
+
+# --- the served app -----------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`kennisbank serve` in a child process on 127.0.0.1, stopped on exit."""
+
+    def __init__(self, data_dir: Path, workers: int, threads: int) -> None:
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        cmd = [sys.executable, "-m", "search_app.cli", "serve", "--data-dir", str(data_dir)]
+        cmd += ["--port", str(self.port), "--workers", str(workers), "--threads", str(threads)]
+        self.log = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def __enter__(self) -> Server:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("the server stopped before it answered")
+            try:
+                with urllib.request.urlopen(self.base + "/api/v1/search?q=jeugd", timeout=30):
+                    return self
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.3)
+        self.__exit__()
+        raise RuntimeError("the server did not answer within 180 s")
+
+    def warm(self, urls: list[str], workers: int) -> None:
+        """Every worker opens its searcher before it is timed."""
+        for url in urls[: 4 * workers]:
+            with urllib.request.urlopen(self.base + url, timeout=60) as resp:
+                resp.read()
+
+    def memory_mb(self) -> float:
+        import psutil
+
+        procs = [psutil.Process(self.proc.pid)]
+        procs += procs[0].children(recursive=True)
+        total = 0
+        for p in procs:
+            try:
+                mem = p.memory_full_info()
+                total += getattr(mem, "pss", mem.rss)  # PSS: shared pages counted once
+            except psutil.Error:
+                pass
+        return total / 1e6
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+_WRK_LUA = """
+local paths = {}
+for line in io.lines("%s") do paths[#paths + 1] = line end
+local i = 0
+request = function()
+  i = i %% #paths + 1
+  return wrk.format("GET", paths[i])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "BENCHJSON {\\"p50\\": %%f, \\"p95\\": %%f, \\"p99\\": %%f, \\"requests\\": %%d, " ..
+    "\\"seconds\\": %%f, \\"errors\\": %%d, \\"non2xx\\": %%d}\\n",
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000, summary.requests, summary.duration / 1e6,
+    e.connect + e.read + e.write + e.timeout, e.status))
+end
+"""
+
+
+def load_wrk(base: str, urls: list[str], concurrency: int, duration: float) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        paths_file = Path(tmp) / "paths.txt"
+        paths_file.write_text("\n".join(urls) + "\n", encoding="utf-8")
+        script = Path(tmp) / "bench.lua"
+        script.write_text(_WRK_LUA % paths_file, encoding="utf-8")
+        cmd = ["wrk", "-t", str(min(2, concurrency)), "-c", str(concurrency)]
+        cmd += ["-d", f"{max(1, int(duration))}s", "--timeout", "10s", "-s", str(script), base]
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=duration + 60, check=False
+        )
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("BENCHJSON ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk gave no figures: {proc.stdout[-500:]} {proc.stderr[-500:]}")
+    out = json.loads(line.removeprefix("BENCHJSON "))
+    out["rps"] = out["requests"] / out["seconds"]
+    return out
+
+
+def load_python(base: str, urls: list[str], concurrency: int, duration: float) -> dict:
+    """A bounded threaded client: `duration` seconds and at most 100,000 requests."""
+    samples: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    deadline = time.monotonic() + duration
+    counter = iter(range(100_000))
+
+    def worker() -> None:
+        nonlocal errors
+        for i in counter:
+            if time.monotonic() > deadline:
+                return
+            started = time.perf_counter()
+            try:
+                with urllib.request.urlopen(base + urls[i % len(urls)], timeout=10) as resp:
+                    resp.read()
+                ok = True
+            except (urllib.error.URLError, OSError):
+                ok = False
+            ms = (time.perf_counter() - started) * 1000
+            with lock:
+                samples.append(ms)
+                errors += not ok
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    out = _percentiles(samples)
+    out.update(requests=len(samples), seconds=time.monotonic() - started, errors=errors, non2xx=0)
+    out["rps"] = len(samples) / out["seconds"]
+    return out
+
+
+def find_export(base: str, q: str) -> str | None:
+    for path in EXPORT_PATHS:
+        url = f"{base}{path}?{urlencode([('q', q), ('format', 'csv'), ('limit', '10')])}"
+        try:
+            with urllib.request.urlopen(url, timeout=60) as resp:
+                if resp.status == 200:
+                    return path
+        except (urllib.error.URLError, OSError):
+            continue
+    return None
+
+
+def served(
+    data_dir: Path,
+    work: dict,
+    workers_list: list[int],
+    concurrencies: list[int],
+    duration: float,
+    client: str,
+    threads: int,
+) -> dict:
+    load = load_wrk if client == "wrk" else load_python
+    out: dict = {}
+    for workers in workers_list:
+        with Server(data_dir, workers, threads) as server:
+            export = find_export(server.base, work["queries"][0])
+            scenarios = "bcd" + ("e" if export else "")
+            for scenario in scenarios:
+                urls = paths(scenario, work, export)
+                server.warm(urls, workers)
+                for c in concurrencies:
+                    print(f"  app {workers}w {scenario} c{c} …", file=sys.stderr, flush=True)
+                    dur = duration if scenario != "e" else min(duration, 10)
+                    out[f"{workers}:{scenario}:{c}"] = load(server.base, urls, c, dur)
+            out[f"{workers}:memory_mb"] = server.memory_mb()
+            out[f"{workers}:export"] = export
+    return out
+
+
+def soak(data_dir: Path, work: dict, workers: int, seconds: float, client: str, threads: int):
+    load = load_wrk if client == "wrk" else load_python
+    with Server(data_dir, workers, threads) as server:
+        urls = paths("b", work, None)
+        server.warm(urls, workers)
+        result = load(server.base, urls, 8, seconds)
+        result["memory_mb"] = server.memory_mb()
+    return result
+
+
+# --- rendering ----------------------------------------------------------------------
+
+
+def _f(x: float) -> str:
+    return f"{x:,.1f}"
+
+
+def render(n: int, inproc: dict, app: dict, workers_list, concurrencies, client, soaked) -> str:
+    lines = []
+    rows = []
+    for s in "abcd":
+        r, e = inproc[s]["raw"], inproc[s]["engine"]
+        rows.append(
+            [SCENARIOS[s], _f(r["p50"]), _f(r["p95"]), _f(e["p50"]), _f(e["p95"]),
+             f"{e['p95'] / r['p95']:.2f}×"]
+        )  # fmt: skip
+    lines.append(f"### In-process, {n:,} documents (ms)\n")
+    lines.append(
+        report.md_table(
+            ["scenario", "raw Whoosh p50", "raw p95", "engine p50", "engine p95", "engine/raw p95"],
+            rows,
+        )  # fmt: skip
+    )
+    rows = []
+    for w in workers_list:
+        for s in "bcde":
+            for c in concurrencies:
+                m = app.get(f"{w}:{s}:{c}")
+                if m is None or not m["requests"]:
+                    continue  # e.g. an export slower than the whole cell
+                ratio = f"{m['p95'] / inproc[s]['raw']['p95']:.2f}×" if s in inproc else "–"
+                rows.append(
+                    [w, SCENARIOS[s], c, _f(m["p50"]), _f(m["p95"]), _f(m["p99"]),
+                     _f(m["rps"]), m["errors"] + m["non2xx"], ratio]
+                )  # fmt: skip
+    lines.append(f"\n### Served app over HTTP ({client}), {n:,} documents (ms, requests/s)\n")
+    lines.append(
+        report.md_table(
+            [
+                "workers",
+                "scenario",
+                "concurrency",
+                "p50",
+                "p95",
+                "p99",
+                "req/s",
+                "errors",
+                "app p95 / raw p95",
+            ],
+            rows,
+        )  # fmt: skip
+    )
+    if len(concurrencies) >= 2:
+        lo, hi = min(concurrencies), max(concurrencies)
+        rows = []
+        for w in workers_list:
+            for s in "bc":
+                a, b = app.get(f"{w}:{s}:{lo}"), app.get(f"{w}:{s}:{hi}")
+                if a and b:
+                    rows.append(
+                        [w, SCENARIOS[s], f"{b['rps'] / a['rps']:.2f}×",
+                         f"{b['p95'] / a['p95']:.2f}×"]
+                    )  # fmt: skip
+        lines.append(f"\n### Concurrency {hi} vs {lo} (target: throughput ≥ 1.3×, p95 ≤ 8×)\n")
+        lines.append(
+            report.md_table(["workers", "scenario", "throughput ratio", "p95 ratio"], rows)
+        )
+    mem = ", ".join(f"{w} worker(s): {app[f'{w}:memory_mb']:,.0f} MB" for w in workers_list)
+    lines.append(f"\nServer memory (PSS of all server processes) after the run: {mem}.")
+    if not any(app.get(f"{w}:export") for w in workers_list):
+        lines.append("(e) export: the app has no export endpoint yet; not measured.")
+    if soaked:
+        lines.append(
+            f"\nSoak: concurrency 8, {soaked['seconds']:.0f} s, all facets, "
+            f"{soaked['workers']} workers: {soaked['requests']:,} requests, "
+            f"{soaked['errors'] + soaked['non2xx']} errors, p95 {_f(soaked['p95'])} ms, "
+            f"{_f(soaked['rps'])} req/s, server memory {soaked['memory_mb']:,.0f} MB."
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.search",
+        description="Search benchmark: the served app under bounded load vs in-process Whoosh.",
+    )
+    parser.add_argument("-n", type=int, default=10_000, help="corpus size")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--work-dir", type=Path, default=DEFAULT_WORK)
+    parser.add_argument("--sample-store", type=Path, help="a crawled sample crawl.sqlite")
+    parser.add_argument("--queries", type=int, default=300, help="distinct queries")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per load cell")
+    parser.add_argument("--budget", type=float, default=20.0, help="seconds per in-process cell")
+    parser.add_argument("--workers", default="1,2", help="server processes to try, e.g. 1,2")
+    parser.add_argument("--threads", type=int, default=4, help="waitress threads per worker")
+    parser.add_argument("--concurrency", default="1,8")
+    parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument("--soak", type=float, default=0, help="seconds of c8 load (0: none)")
+    parser.add_argument("--no-report", action="store_true", help="do not write BENCHMARKS.md")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    client = args.client
+    if client == "auto":
+        client = "wrk" if shutil.which("wrk") else "python"
+    workers_list = [int(w) for w in args.workers.split(",") if w]
+    concurrencies = [int(c) for c in args.concurrency.split(",") if c]
+
+    data_dir = corpus_dir(args.work_dir, args.n, args.seed, args.sample_store)
+    from indexer.build import current_build, update_index
+
+    if current_build(data_dir) is None:
+        print(f"  building the index of {args.n} documents …", file=sys.stderr, flush=True)
+        update_index(data_dir, progress=False)
+    work = workload(data_dir, args.queries, args.seed)
+    print("  in-process …", file=sys.stderr, flush=True)
+    inproc = in_process(data_dir, work, args.budget)
+    app = served(data_dir, work, workers_list, concurrencies, args.duration, client, args.threads)
+    soaked = None
+    if args.soak:
+        print(f"  soak {args.soak:.0f}s …", file=sys.stderr, flush=True)
+        w = max(workers_list)
+        soaked = soak(data_dir, work, w, args.soak, client, args.threads) | {"workers": w}
+    body = render(args.n, inproc, app, workers_list, concurrencies, client, soaked)
+    print(body)
+    raw_path = args.work_dir / f"search-{args.n}.json"
+    raw_path.write_text(json.dumps({"in_process": inproc, "app": app, "soak": soaked}))
+    if not args.no_report:
+        report.update_section(f"search{args.n}", f"Search, {args.n:,} documents", body)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
