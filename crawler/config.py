@@ -54,6 +54,9 @@ class Source:
     themes: tuple[str, ...] = ()
     audience: tuple[str, ...] = ()
     dates: tuple[str, ...] = ()
+    # The site lives on a loopback/private address (an intranet, the sample mirror):
+    # redirects there are followed. Off for public sources (the SSRF guard).
+    allow_private: bool = False
 
     @property
     def homepage(self) -> str:
@@ -151,6 +154,9 @@ def _source(raw: dict, index: int) -> Source:
     if delay < 0 or max_pages < 1 or max_depth < 0:
         raise ConfigError(f"{where}: delay, max_pages and max_depth must not be negative")
     start_urls = _strings(raw, "start_urls", where)
+    allow_private = raw.get("allow_private_addresses", False)
+    if not isinstance(allow_private, bool):
+        raise ConfigError(f"{where}: allow_private_addresses must be true or false")
     if not start_urls:
         raise ConfigError(f"{where}: start_urls is empty")
     return Source(
@@ -173,6 +179,7 @@ def _source(raw: dict, index: int) -> Source:
         themes=_strings(meta, "themes", where),
         audience=_strings(meta, "audience", where),
         dates=_strings(meta, "dates", where),
+        allow_private=allow_private,
     )
 
 

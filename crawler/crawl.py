@@ -160,10 +160,14 @@ class Crawler:
         route: str | None = None,
         polite: bool = True,
         progress: bool = True,
+        allow_private: bool | None = None,
     ) -> None:
         self.store_path = Path(store_path)
         self.settings = settings
         self.route = route
+        # Whether redirects may lead to non-public addresses (crawler/addresses.py);
+        # None: only when routed to the bundled mirror. A source can allow it itself.
+        self.allow_private = allow_private
         self.polite = polite
         self.progress = progress
         self._bar_lock = threading.Lock()
@@ -235,7 +239,11 @@ class _SourceCrawl:
         self.source = source
         self.store = store
         self.report = report
-        self.fetcher = Fetcher(crawler.settings, route=crawler.route)
+        self.fetcher = Fetcher(
+            crawler.settings,
+            route=crawler.route,
+            allow_private=True if source.allow_private else crawler.allow_private,
+        )
         self.gate = gate
         self.robots = robots
         self.done = done  # visited earlier in this (resumed) run: not fetched again

@@ -18,12 +18,18 @@ from datetime import datetime
 
 import charset_normalizer
 from bs4 import BeautifulSoup, Tag
+from lxml import etree
 
 from .config import CrawlSettings, Source
 from .store import Document, utcnow
 from .urls import BadURL, normalize
 
 log = logging.getLogger(__name__)
+
+# Deeper than any real page (Chromium's HTML parser stops nesting at 512). Beautiful
+# Soup builds one Python object per open element, so a page nested 100,000 levels
+# deep would take tens of seconds and hundreds of megabytes; it is refused first.
+MAX_NESTING = 400
 
 MONTHS = {
     "januari": 1, "februari": 2, "maart": 3, "april": 4, "mei": 5, "juni": 6, "juli": 7,
@@ -71,6 +77,63 @@ class ExtractError(Exception):
     """A response could not be turned into a document."""
 
     kind = "extract"
+
+
+class BinaryContent(ExtractError):
+    """Bytes that are not text, whatever the Content-Type header claims."""
+
+    kind = "binary"
+
+
+# C0 controls other than tab, newline, form feed and carriage return, and the
+# replacement character: text never has many; a binary file decoded as text does.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
+MAX_NOT_TEXT_SHARE = 0.05
+
+
+def check_is_text(html: str) -> None:
+    """Raise BinaryContent when the decoded page is mostly not text."""
+    sample = html[:65536]
+    if sample and len(_NOT_TEXT.findall(sample)) > MAX_NOT_TEXT_SHARE * len(sample):
+        raise BinaryContent("binary content served as text/html")
+
+
+class _TooDeep(Exception):
+    pass
+
+
+class _DepthGauge:
+    """An lxml parser target that only counts open elements (a fast C-driven scan)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.depth = 0
+
+    def start(self, tag, attrib) -> None:
+        self.depth += 1
+        if self.depth > self.limit:
+            raise _TooDeep
+
+    def end(self, tag) -> None:
+        self.depth -= 1
+
+    def data(self, data) -> None:
+        pass
+
+    def close(self) -> None:
+        return None
+
+
+def check_nesting(html: str, limit: int = MAX_NESTING) -> None:
+    """Raise ExtractError when elements nest deeper than `limit`."""
+    parser = etree.HTMLParser(target=_DepthGauge(limit), recover=True)
+    try:
+        parser.feed(html)
+        parser.close()
+    except _TooDeep:
+        raise ExtractError(f"elements nested deeper than {limit} levels") from None
+    except etree.LxmlError:  # not parseable at all: Beautiful Soup copes with that
+        return
 
 
 @dataclass
@@ -267,6 +330,8 @@ def extract_html(
 ) -> Extracted:
     """Turn an HTML response into a document, links and directives."""
     html = decode_html(body, content_type_header)
+    check_is_text(html)
+    check_nesting(html)
     soup = BeautifulSoup(html, "lxml")
     noindex, nofollow = _robots_directives(soup, robots_header)
 

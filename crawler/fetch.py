@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
+import urllib3
 
+from .addresses import PrivateAddress, check_public
 from .config import CrawlSettings
 from .urls import BadURL, normalize
 
@@ -48,6 +50,12 @@ class TooLarge(FetchError):
 
 class RedirectError(FetchError):
     kind = "redirect"
+
+
+class UnsafeRedirect(RedirectError):
+    """A redirect to a non-public address from a source that must stay public (SSRF)."""
+
+    kind = "unsafe_redirect"
 
 
 class ServerError(FetchError):
@@ -94,9 +102,13 @@ class Fetcher:
         settings: CrawlSettings,
         route: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        allow_private: bool | None = None,
     ) -> None:
         self.settings = settings
         self.route = urlsplit(route) if route else None
+        # Redirects to loopback/private/link-local addresses are refused unless allowed;
+        # a route (the bundled mirror on 127.0.0.1) allows them unless told otherwise.
+        self.allow_private = self.route is not None if allow_private is None else allow_private
         self._sleep = sleep
         self.session = requests.Session()
         self.session.headers["User-Agent"] = settings.user_agent
@@ -114,6 +126,14 @@ class Fetcher:
         )
         return routed, {"Host": parts.netloc}
 
+    def _check_public(self, url: str) -> None:
+        """Refuse a hop whose connection would go to a non-public address."""
+        target = urlsplit(self._routed(url)[0])
+        try:
+            check_public(target.hostname or "", target.port or 80)
+        except PrivateAddress as exc:
+            raise UnsafeRedirect(f"redirect to a non-public address refused: {exc}") from exc
+
     def _get_once(self, url: str, headers: dict[str, str]) -> Response:
         target, extra = self._routed(url)
         started = time.monotonic()
@@ -127,7 +147,13 @@ class Fetcher:
             ) as resp:
                 body = bytearray()
                 deadline = started + self.settings.timeout * 3
-                for chunk in resp.iter_content(64 * 1024):
+                # read1: at most one socket read per call, so a server that trickles a
+                # byte at a time meets the deadline (iter_content would block until a
+                # whole chunk came in); decoded output is capped per call (gzip bombs).
+                while True:
+                    chunk = resp.raw.read1(64 * 1024, decode_content=True)
+                    if not chunk:
+                        break
                     body += chunk
                     if len(body) > self.settings.max_bytes:
                         raise TooLarge(f"response larger than {self.settings.max_bytes} bytes")
@@ -140,8 +166,12 @@ class Fetcher:
                     bytes(body),
                     elapsed=time.monotonic() - started,
                 )
-        except requests.exceptions.Timeout as exc:
+        except (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError) as exc:
             raise FetchTimeout(f"timeout: {exc}") from exc
+        except urllib3.exceptions.DecodeError as exc:
+            raise FetchError(f"cannot decode response: {exc}") from exc
+        except urllib3.exceptions.HTTPError as exc:  # the body broke off (reads are ours)
+            raise FetchConnectionError(f"connection failed while reading: {exc}") from exc
         except requests.exceptions.ContentDecodingError as exc:
             raise FetchError(f"cannot decode response: {exc}") from exc
         except requests.exceptions.ConnectionError as exc:
@@ -213,6 +243,8 @@ class Fetcher:
                 raise RedirectError(f"more than {MAX_REDIRECTS} redirects")
             if not allow(nxt):
                 raise RedirectError(f"redirect to a URL outside the source: {nxt}")
+            if not self.allow_private:
+                self._check_public(nxt)
             # A redirect is a new resource: validators of the old one do not apply.
             headers = {}
             current = nxt

@@ -56,6 +56,8 @@ def normalize(url: str, base: str | None = None) -> str:
         host.encode("idna")
     except UnicodeError as exc:
         raise BadURL(f"bad host name in {url[:200]!r}") from exc
+    if ":" in host:  # an IPv6 literal keeps its brackets
+        host = f"[{host}]"
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     query = sorted(
         (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)

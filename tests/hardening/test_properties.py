@@ -11,7 +11,7 @@ from indexer.analysis import analyze
 from indexer.query import build_query, parse_user_query
 
 QUERYISH = st.text(
-    alphabet=st.sampled_from(list('abcdeé ï"()-*:+^~!?ORANDNOT\\/\'.,;0123456789\x00\u200f😀')),
+    alphabet=st.sampled_from(list("abcdeé ï\"()-*:+^~!?ORANDNOT\\/'.,;0123456789\x00\u200f😀")),
     max_size=80,
 )
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
