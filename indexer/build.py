@@ -27,7 +27,9 @@ from whoosh.writing import LockError
 
 from crawler.store import CrawlStore
 
+from . import neardup
 from .schema import build_schema, doc_id, index_fields
+from .suggest import VocabularyCounter
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +126,30 @@ def _clean_old_builds(root: Path, keep: set[str]) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
+def _clean_unfinished(root: Path) -> None:
+    """Remove the temporary folders of builds that died (SIGKILL, power loss). Called
+    with the writer lock held, so no live build owns one; without this an update
+    that finds nothing to do would leave them on disk for good."""
+    for path in root.glob(".build-*.tmp"):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _same_schema(build_dir: Path) -> bool:
+    """Whether a build has this version's fields and columns (an update cannot add
+    either)."""
+
+    def shape(schema) -> list[tuple[str, bool]]:
+        return [(name, schema[name].column_type is not None) for name in schema.names()]
+
+    try:
+        old = whoosh_index.open_dir(str(build_dir)).schema
+    except (OSError, ValueError, EOFError, KeyError, whoosh_index.IndexError):
+        # whoosh.index.IndexError (EmptyIndexError's base) is what a garbled TOC raises.
+        return False
+    return shape(old) == shape(build_schema())
+
+
 def _new_build_dir(root: Path) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     return root / f"build-{stamp}-{uuid.uuid4().hex[:6]}"
@@ -151,15 +177,32 @@ def update_index(
     root = index_root(data_dir)
     started = time.monotonic()
     with _WriterLock(data_dir, lock_wait), CrawlStore(store_path) as store:
+        _clean_unfinished(root)
         current = current_build(data_dir)
+        if current is not None and not rebuild and not _same_schema(current):
+            log.info("index %s has an older schema: rebuilding", current.name)
+            rebuild = True
         old_manifest: dict[str, str] = {}
         if current is not None and not rebuild:
             old_manifest = json.loads((current / MANIFEST).read_text(encoding="utf-8"))
-        docs = {doc_id(d.url): d for d in store.documents()}
-        new_manifest = {i: d.content_hash for i, d in docs.items()}
+        # Plan from (url, hash) only: holding every document would take gigabytes at
+        # 100k documents. The documents themselves are streamed below.
+        urls: dict[str, str] = {}
+        new_manifest: dict[str, str] = {}
+        fetched = []
+        for url, content_hash, fetched_at in store.document_versions():
+            i = doc_id(url)
+            urls[i], new_manifest[i] = url, content_hash
+            fetched.append(fetched_at)
+        fetched.sort()
+        # Near-duplicate groups depend on every document, so they are recomputed on each
+        # build; a document whose group changed is re-indexed like a changed one.
+        groups = neardup.find_groups((doc_id(d.url), d.text) for d in store.documents())
+        for i, group in groups.items():
+            if i in new_manifest:
+                new_manifest[i] += f" dup:{group}"
         changed_ids = [i for i, h in new_manifest.items() if old_manifest.get(i) != h]
         removed_ids = [i for i in old_manifest if i not in new_manifest]
-        fetched = sorted(d.fetched_at for d in docs.values())
         mode = "rebuild" if current is None or rebuild else "update"
         if mode == "update" and not changed_ids and not removed_ids:
             info = BuildInfo.read(current)
@@ -182,13 +225,28 @@ def update_index(
             try:
                 for i in removed_ids:
                     writer.delete_by_term("id", i)
-                for i in tqdm(
-                    changed_ids, desc="index", unit="doc", disable=not progress, leave=False
+                if mode == "update":
+                    changed = (store.document(urls[i]) for i in changed_ids)
+                else:
+                    changed = store.documents()
+                # Surface words for spelling suggestions (indexer/suggest.py).
+                vocabulary = VocabularyCounter()
+                for doc in tqdm(
+                    changed,
+                    total=len(changed_ids),
+                    desc="index",
+                    unit="doc",
+                    disable=not progress,
+                    leave=False,
                 ):
+                    if doc is None:  # gone from the store since the plan was made
+                        continue
+                    group = groups.get(doc_id(doc.url), "")
+                    vocabulary.add(doc.title, doc.text)
                     if mode == "update":
-                        writer.update_document(**index_fields(docs[i]))
+                        writer.update_document(**index_fields(doc, group))
                     else:
-                        writer.add_document(**index_fields(docs[i]))
+                        writer.add_document(**index_fields(doc, group))
                 writer.commit(optimize=mode == "rebuild")
             except BaseException:
                 writer.cancel()
@@ -198,7 +256,7 @@ def update_index(
             info = BuildInfo(
                 version=build_dir.name.removeprefix("build-"),
                 built_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
-                documents=len(docs),
+                documents=len(new_manifest),
                 added=added,
                 updated=len(changed_ids) - added,
                 removed=len(removed_ids),
@@ -207,6 +265,7 @@ def update_index(
                 crawl_last=fetched[-1] if fetched else None,
                 mode=mode,
             )
+            vocabulary.write(tmp_dir, previous=tmp_dir if mode == "update" else None)
             (tmp_dir / MANIFEST).write_text(
                 json.dumps(new_manifest, sort_keys=True), encoding="utf-8"
             )

@@ -11,25 +11,48 @@ from __future__ import annotations
 
 import html
 import logging
+import pickle
+import struct
 import threading
 import time
-from dataclasses import dataclass, field
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from whoosh import highlight, sorting
+from whoosh import collectors, highlight, sorting
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.index import EmptyIndexError
+from whoosh.index import IndexError as WhooshIndexError
 
 from .build import BuildInfo, IndexMissing, current_build
-from .query import build_query, parse_user_query
+from .query import analyzed_positions, build_query, parse_user_query
 from .schema import FACET_FIELDS, MULTI_VALUED
+from .suggest import VOCABULARY_FILE, Suggester
 
 log = logging.getLogger(__name__)
 
 MAX_RESULT_WINDOW = 10_000  # page * per_page beyond this is refused
 RECHECK_SECONDS = 1.0
 SNIPPET_CHARS = 240
+YEAR_BOUNDS = (1900, 2100)  # the years a request may name (search_app.settings)
+# "Bedoelde je ...?" is offered when a query finds fewer hits than this.
+SUGGEST_BELOW = 3
+
+
+# What a damaged index folder raises on open: Whoosh's own IndexError (a bad TOC,
+# "created on different architecture"), truncated or garbled files (struct, pickle).
+_UNREADABLE = (
+    EmptyIndexError,
+    WhooshIndexError,
+    OSError,
+    ValueError,
+    EOFError,
+    KeyError,
+    struct.error,
+    pickle.UnpicklingError,
+)
 
 
 class IndexCorrupt(Exception):
@@ -51,6 +74,20 @@ class SearchRequest:
     per_page: int = 10
     facet_limit: int = 100
     with_facets: bool = True
+    # Show each near-duplicate group (indexer/neardup.py) once, at its best-ranked
+    # member, with the other members as `Hit.copies`. Facet counts still count every
+    # copy: each site really holds the text.
+    collapse_duplicates: bool = False
+
+
+@dataclass
+class Copy:
+    """Another copy of a hit's text, republished on another page ("ook op")."""
+
+    id: str
+    url: str
+    site: str
+    title: str
 
 
 @dataclass
@@ -69,6 +106,8 @@ class Hit:
     fetched_at: str = ""
     word_count: int = 0
     content_type: str = "text/html"
+    text: str = ""  # the full stored text, only filled for exports that ask for it
+    copies: list[Copy] = field(default_factory=list)  # near-duplicates, when collapsed
 
 
 @dataclass
@@ -125,6 +164,28 @@ class _Mark(highlight.HtmlFormatter):
         return f"<mark>{ttext}</mark>"
 
 
+class _FastReversedColumn(sorting.ReversedColumnCategorizer):
+    """Whoosh's reversed column order with a dict lookup: its own `key_for` does a
+    list.index over the distinct values for every hit (0.3 s at 10k hits by date)."""
+
+    def __init__(self, global_searcher, fieldname: str) -> None:
+        super().__init__(global_searcher, fieldname)
+        self._order = {value: i for i, value in enumerate(self._values)}
+
+    def key_for(self, matcher, segment_docnum):
+        return 0 - self._order[self._creader[segment_docnum]]
+
+
+class _NewestFirst(sorting.FieldFacet):
+    """`FieldFacet(fieldname, reverse=True)` on a sortable field, fast."""
+
+    def __init__(self, fieldname: str) -> None:
+        super().__init__(fieldname, reverse=True)
+
+    def categorizer(self, global_searcher):
+        return _FastReversedColumn(global_searcher, self.fieldname)
+
+
 class SearchIndex:
     """Read access to the current index of a data dir."""
 
@@ -136,6 +197,12 @@ class SearchIndex:
         self._searcher = None
         self._info: BuildInfo | None = None
         self._checked = 0.0
+        self._suggester: tuple[Path, Suggester] | None = None
+        # Whoosh readers are not thread-safe: a segment's files are shared objects that
+        # are seek()ed then read, so two threads reading at once get each other's bytes
+        # (UnicodeDecodeError / unpickling garbage under load). Every read of the shared
+        # searcher holds this lock; the GIL serialises the pure-Python search anyway.
+        self._reading = threading.RLock()
 
     def _current(self):
         now = time.monotonic()
@@ -153,7 +220,7 @@ class SearchIndex:
                     ix = whoosh_index.open_dir(str(build))
                     searcher = ix.searcher()
                     info = BuildInfo.read(build)
-                except (EmptyIndexError, OSError, ValueError, EOFError) as exc:
+                except _UNREADABLE as exc:
                     raise IndexCorrupt(
                         f"index {build} cannot be opened ({exc}); rebuild it with "
                         "`kennisbank index --rebuild`"
@@ -183,7 +250,12 @@ class SearchIndex:
             else:
                 out[name] = wq.Or([wq.Term(fieldname, v) for v in values])
         if req.year_from is not None or req.year_to is not None:
-            out["_years"] = wq.NumericRange("year", req.year_from, req.year_to)
+            # whoosh-reloaded 2.7.5's NumericRange matches every document when an end
+            # is open or far out (e.g. 0..1990, 2020..9999), so an open end gets the
+            # bound the request parameters allow; ranges within it were checked exact.
+            low = req.year_from if req.year_from is not None else YEAR_BOUNDS[0]
+            high = req.year_to if req.year_to is not None else YEAR_BOUNDS[1]
+            out["_years"] = wq.NumericRange("year", low, high)
         return out
 
     def _facet(self, name: str) -> sorting.FieldFacet:
@@ -210,6 +282,10 @@ class SearchIndex:
         return [FacetValue(v, c, v in selected) for v, c in ordered[:limit]]
 
     def search(self, req: SearchRequest) -> SearchResult:
+        with self._reading:
+            return self._search(req)
+
+    def _search(self, req: SearchRequest) -> SearchResult:
         started = time.perf_counter()
         if req.page < 1 or req.per_page < 1:
             raise QueryError("page and per_page must be at least 1")
@@ -223,7 +299,7 @@ class SearchIndex:
         main = wq.And([base, *filters.values()]) if filters else base
 
         if req.sort == "date" or text_q is None:
-            sortedby = [sorting.FieldFacet("date", reverse=True), sorting.FieldFacet("id")]
+            sortedby = [_NewestFirst("date"), sorting.FieldFacet("id")]
         else:
             sortedby = None
         selected_facets = {n for n, v in req.filters.items() if v}
@@ -231,10 +307,13 @@ class SearchIndex:
         if req.with_facets:
             groupedby = {n: self._facet(n) for n in FACET_FIELDS if n not in selected_facets}
         limit = req.page * req.per_page
+        dup_of = self._duplicates_matching(searcher, main) if req.collapse_duplicates else {}
+        # Collapsing hides at most this many of the first hits, so this many more are read.
+        hidden = len(dup_of) - len(set(dup_of.values()))
         results = searcher.search(
-            main, limit=limit, sortedby=sortedby, groupedby=groupedby or None, terms=True
+            main, limit=limit + hidden, sortedby=sortedby, groupedby=groupedby or None, terms=True
         )
-        total = len(results)
+        total = len(results) - hidden
         facets: dict[str, list[FacetValue]] = {}
         if req.with_facets:
             for name in FACET_FIELDS:
@@ -255,11 +334,18 @@ class SearchIndex:
         results.formatter = _Mark()
         hits = []
         start = (req.page - 1) * req.per_page
-        for hit in results[start:limit]:
+        for hit in self._collapsed(results, dup_of, start, limit):
             stored = hit.fields()
             snippet = ""
             if text_q is not None:
-                snippet = hit.highlights("body", top=2) or hit.highlights("title", top=1)
+                # Highlighting re-analyses the stored text (most of a search's cost at
+                # 10k documents): only analyse a field the hit matched in; Whoosh would
+                # find nothing to mark in the others anyway.
+                matched = {fieldname for fieldname, _ in hit.matched_terms()}
+                if "body" in matched:
+                    snippet = hit.highlights("body", top=2)
+                if not snippet and "title" in matched:
+                    snippet = hit.highlights("title", top=1)
             if not snippet:
                 fallback = stored.get("description") or stored.get("body", "")[:SNIPPET_CHARS]
                 snippet = html.escape(fallback)
@@ -279,16 +365,122 @@ class SearchIndex:
                     fetched_at=stored.get("fetched_at", ""),
                     word_count=int(stored.get("word_count") or 0),
                     content_type=stored.get("content_type", "text/html"),
+                    copies=self._copies(searcher, stored) if dup_of else [],
                 )
             )
         took = (time.perf_counter() - started) * 1000
-        return SearchResult(req, total, hits, facets, None, round(took, 2), info)
+        result = SearchResult(req, total, hits, facets, None, round(took, 2), info)
+        return self._with_suggestion(result, parsed, searcher)
+
+    # --- spelling suggestions -------------------------------------------------
+
+    def _suggester_for(self) -> Suggester:
+        build = self._build
+        cached = self._suggester
+        if cached is None or cached[0] != build:
+            path = build / VOCABULARY_FILE if build is not None else Path(VOCABULARY_FILE)
+            cached = (build, Suggester.from_file(path))
+            self._suggester = cached
+        return cached[1]
+
+    def _with_suggestion(self, result: SearchResult, parsed, searcher) -> SearchResult:
+        """Offer "Bedoelde je ...?" when the query finds little; when it finds nothing at
+        all, answer with the suggestion's hits (the suggestion says whose they are)."""
+        words = parsed.words
+        if result.total >= SUGGEST_BELOW or not words or result.request.page != 1:
+            return result
+
+        def known(word: str) -> bool:
+            positions = analyzed_positions(word)
+            return not positions or all(
+                any(searcher.doc_frequency(f, group[0]) for f in ("title", "body"))
+                for group in positions
+            )
+
+        suggestion = self._suggester_for().suggest_query(words, known)
+        if suggestion is None:
+            return result
+        if result.total == 0:
+            corrected = self.search(replace(result.request, query=suggestion))
+            if corrected.total:
+                return replace(corrected, request=result.request, suggestion=suggestion)
+        return replace(result, suggestion=suggestion)
+
+    # --- near-duplicates --------------------------------------------------------
+
+    def _dup_groups(self, searcher) -> dict[int, str]:
+        """Document number -> near-duplicate group of every grouped document, read once
+        per searcher (grouped documents are few)."""
+        cached = getattr(searcher, "_kb_dup_groups", None)
+        if cached is None:
+            cached = {}
+            if "dup_group" in searcher.schema:
+                for term in searcher.lexicon("dup_group"):
+                    group = term.decode("utf-8") if isinstance(term, bytes) else term
+                    for docnum in searcher.postings("dup_group", term).all_ids():
+                        cached[docnum] = group
+            searcher._kb_dup_groups = cached
+        return cached
+
+    def _duplicates_matching(self, searcher, q: wq.Query) -> dict[int, str]:
+        """The grouped documents that match `q`, with their group."""
+        groups = self._dup_groups(searcher)
+        if not groups:
+            return {}
+        matching = searcher.docs_for_query(wq.And([q, wq.Every("dup_group")]))
+        return {n: groups[n] for n in matching if n in groups}
+
+    @staticmethod
+    def _collapsed(results, dup_of: dict[int, str], start: int, stop: int):
+        """Hits `start:stop` of `results` once every near-duplicate group is cut back
+        to its first (best-ranked) member."""
+        if not dup_of:
+            yield from results[start:stop]
+            return
+        seen: set[str] = set()
+        position = 0
+        for hit in results:
+            group = dup_of.get(hit.docnum)
+            if group is not None:
+                if group in seen:
+                    continue
+                seen.add(group)
+            if position >= stop:
+                return
+            if position >= start:
+                yield hit
+            position += 1
+
+    @staticmethod
+    def _copies(searcher, stored: dict) -> list[Copy]:
+        group = stored.get("dup_group")
+        if not group:
+            return []
+        return [
+            Copy(id=d["id"], url=d["url"], site=d["site"], title=d["title"])
+            for d in sorted(searcher.documents(dup_group=group), key=lambda d: d["site"])
+            if d["id"] != stored["id"]
+        ]
 
     # --- documents ------------------------------------------------------------
 
-    def document(self, doc_id: str) -> StoredDocument | None:
+    def documents_per_source(self) -> dict[str, int]:
+        """How many documents each source (sources.toml name) has in the index."""
+        with self._reading:
+            return self._documents_per_source()
+
+    def _documents_per_source(self) -> dict[str, int]:
         searcher, _ = self._current()
-        stored = searcher.document(id=doc_id)
+        out = {}
+        for term in searcher.lexicon("source"):
+            name = term.decode("utf-8") if isinstance(term, bytes) else term
+            out[name] = sum(1 for _ in searcher.docs_for_query(wq.Term("source", name)))
+        return out
+
+    def document(self, doc_id: str) -> StoredDocument | None:
+        with self._reading:
+            searcher, _ = self._current()
+            stored = searcher.document(id=doc_id)
         if stored is None:
             return None
         return StoredDocument(
@@ -310,6 +502,10 @@ class SearchIndex:
 
     def similar(self, doc_id: str, limit: int = 5) -> list[Hit]:
         """Documents like this one (Whoosh's more-like-this on the body text)."""
+        with self._reading:
+            return self._similar(doc_id, limit)
+
+    def _similar(self, doc_id: str, limit: int) -> list[Hit]:
         searcher, _ = self._current()
         docnum = searcher.document_number(id=doc_id)
         if docnum is None:
@@ -332,3 +528,164 @@ class SearchIndex:
                 )
             )
         return out
+
+    # --- the whole result set, streamed (exports, feeds) -----------------------
+
+    def iter_hits(
+        self, req: SearchRequest, cap: int | None = None, *, with_text: bool = False
+    ) -> HitStream:
+        """Every hit of `req` in rank order, streamed: `HitStream.hits` loads one
+        document's stored fields at a time, so memory does not grow with the documents.
+
+        The order is the API's (score, or date for `sort=date` and filter-only
+        searches), with ties broken by document id, so the same request on the same
+        index always yields the same sequence. Only two compact arrays (document
+        number, score) and the sort order grow with the number of hits.
+        `req.page`, `req.per_page` and `req.with_facets` are ignored.
+        """
+        with self._reading:
+            return self._iter_hits(req, cap, with_text)
+
+    def _iter_hits(self, req: SearchRequest, cap: int | None, with_text: bool) -> HitStream:
+        searcher, info = self._current()
+        text_q = build_query(parse_user_query(req.query))
+        filters = self._filter_queries(req, searcher)
+        base = text_q if text_q is not None else wq.Every()
+        main = wq.And([base, *filters.values()]) if filters else base
+        by_date = req.sort == "date" or text_q is None
+
+        collector = _AllMatches(scored=not by_date)
+        context = searcher.context(needs_current=not by_date, weighting=searcher.weighting)
+        searcher.search_with_collector(main, collector, context)
+        docnums, scores = collector.docnums, collector.scores
+        total = len(docnums)
+
+        id_key = _sort_key(searcher, "id", reverse=False)
+        if by_date:
+            date_key = _sort_key(searcher, "date", reverse=True)
+            order = sorted(range(total), key=lambda i: (date_key(docnums[i]), id_key(docnums[i])))
+        else:
+            order = sorted(range(total), key=lambda i: (-scores[i], id_key(docnums[i])))
+        order_array = array("q", order)
+        del order
+
+        words = _positive_terms(text_q) if text_q is not None else {}
+        limit = total if cap is None else min(cap, total)
+
+        def hits() -> Iterator[Hit]:
+            for i in order_array[:limit]:
+                # One hit's reads at a time under the lock, released before the yield.
+                with self._reading:
+                    stored = searcher.stored_fields(docnums[i])
+                    snippet = ""
+                    if text_q is not None:
+                        snippet = _highlight(searcher, stored, "body", words, 2) or _highlight(
+                            searcher, stored, "title", words, 1
+                        )
+                if not snippet:
+                    fallback = stored.get("description") or stored.get("body", "")[:SNIPPET_CHARS]
+                    snippet = html.escape(fallback)
+                yield Hit(
+                    id=stored["id"],
+                    url=stored["url"],
+                    title=stored["title"],
+                    site=stored["site"],
+                    type=stored["type"],
+                    themes=_split(stored.get("themes")),
+                    audience=_split(stored.get("audience")),
+                    date=stored.get("date") or None,
+                    snippet=snippet,
+                    score=0.0 if by_date else round(scores[i], 4),
+                    description=stored.get("description", ""),
+                    fetched_at=stored.get("fetched_at", ""),
+                    word_count=int(stored.get("word_count") or 0),
+                    content_type=stored.get("content_type", "text/html"),
+                    text=stored.get("body", "") if with_text else "",
+                )
+
+        return HitStream(req, total, info, hits())
+
+
+@dataclass
+class HitStream:
+    """A whole result set: its size and index up front, the hits as they are read."""
+
+    request: SearchRequest
+    total: int
+    index: BuildInfo
+    hits: Iterator[Hit]
+
+
+class _AllMatches(collectors.Collector):
+    """Collects every match into two compact arrays: (document number, score)."""
+
+    def __init__(self, scored: bool) -> None:
+        self.scored = scored
+
+    def prepare(self, top_searcher, q, context) -> None:
+        super().prepare(top_searcher, q, context)
+        self.docnums = array("q")
+        self.scores = array("d")
+
+    def collect(self, sub_docnum):
+        self.docnums.append(self.offset + sub_docnum)
+        if self.scored:
+            self.scores.append(self.matcher.score())
+
+    def sort_key(self, sub_docnum):
+        return 0
+
+    def count(self) -> int:
+        return len(self.docnums)
+
+    def all_ids(self):
+        return self.docnums
+
+
+def _sort_key(searcher, fieldname: str, reverse: bool):
+    """A function docnum -> sort key from Whoosh's own categorizer, the one the API's
+    `sortedby` uses (for the unsortable id field it caches the order in the searcher)."""
+    categorizer = sorting.FieldFacet(fieldname, reverse=reverse).categorizer(searcher)
+    categorizer.set_searcher(searcher, 0)
+    return lambda docnum: categorizer.key_for(None, docnum)
+
+
+def _positive_terms(q: wq.Query) -> dict[str, frozenset[str]]:
+    """Field -> the words a query looks for (not the excluded ones): what to mark."""
+    out: dict[str, set[str]] = {}
+
+    def walk(node: wq.Query) -> None:
+        if isinstance(node, wq.AndNot):
+            walk(node.a)
+        elif isinstance(node, wq.Not):
+            return
+        elif node.is_leaf():
+            for fieldname, text in node.terms(phrases=True):
+                word = text.decode("utf-8") if isinstance(text, bytes) else text
+                out.setdefault(fieldname, set()).add(word)
+        else:
+            for child in node.children():
+                walk(child)
+
+    walk(q)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _highlight(searcher, stored: dict, fieldname: str, words: dict, top: int) -> str:
+    """The API's snippet for one stored document: Whoosh's retokenizing highlighter
+    path (`Highlighter.highlight_hit`) with the same fragmenter and formatter."""
+    text = stored.get(fieldname) or ""
+    field_words = words.get(fieldname)
+    if not text or not field_words:
+        return ""
+    analyzer = searcher.schema[fieldname].analyzer
+    tokens = analyzer(text, positions=True, chars=True, mode="index", removestops=False)
+    tokens = highlight.set_matched_filter(tokens, field_words)
+    highlighter = highlight.Highlighter(
+        fragmenter=highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60),
+        formatter=_Mark(),
+    )
+    tokens = highlighter._merge_matched_tokens(tokens)
+    fragments = highlighter.fragmenter.fragment_tokens(text, tokens)
+    fragments = highlight.top_fragments(fragments, top, highlighter.scorer, highlighter.order)
+    return highlighter.formatter.format(fragments)

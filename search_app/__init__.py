@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from urllib.parse import quote
 
 from flask import Flask, render_template, request
 from flask.json.provider import DefaultJSONProvider
@@ -40,9 +41,29 @@ class SafeJSONProvider(DefaultJSONProvider):
         return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+_QUERY_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))  # printable ASCII, % included
+
+
+class AsciiQueryString:
+    """WSGI middleware: percent-encode raw non-ASCII bytes and controls in the query
+    string, as a browser would. Werkzeug decodes QUERY_STRING as strict UTF-8, so raw
+    invalid bytes (a hand-made request line) would otherwise end in a 500."""
+
+    def __init__(self, wsgi_app) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        query = environ.get("QUERY_STRING", "")
+        if query and not all(0x21 <= ord(ch) < 0x7F for ch in query):
+            raw = query.encode("latin-1", "replace")  # WSGI strings are latin-1 bytes
+            environ["QUERY_STRING"] = quote(raw, safe=_QUERY_SAFE)
+        return self.wsgi_app(environ, start_response)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Create the app. Settings: DATA_DIR (default: --data-dir / $KENNISBANK_DATA)."""
     app = Flask(__name__)
+    app.wsgi_app = AsciiQueryString(app.wsgi_app)
     app.json = SafeJSONProvider(app)
     app.config.from_mapping(DATA_DIR=str(settings.resolve_data_dir(None)), JSON_SORT_KEYS=False)
     if test_config:
@@ -51,10 +72,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["kennisbank.index"] = SearchIndex(data_dir)
     app.config["SAMPLE"] = settings.is_sample(data_dir)
 
-    from . import api, views
+    from . import api, export, feed, sources_view, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(export.bp)
+    app.register_blueprint(feed.bp)
+    app.register_blueprint(sources_view.bp)
 
     @app.after_request
     def _security_headers(response):

@@ -71,6 +71,54 @@ def _print_report(report: RunReport) -> None:
         )
         if rep.reason:
             click.echo(f"    {rep.reason}")
+        kinds = _error_kinds(c)
+        if kinds:
+            click.echo(f"    fouten per soort: {kinds}")
+
+
+def _error_kinds(counts: dict) -> str:
+    """'timeout 2, http 1' from a run report's `error:<kind>` counters."""
+    return ", ".join(
+        f"{k.removeprefix('error:')} {v}"
+        for k, v in sorted(counts.items())
+        if k.startswith("error:") and v
+    )
+
+
+def _crawl_and_index(
+    data_dir: Path,
+    config,
+    sources: list,
+    *,
+    sources_file: Path,
+    sample: bool,
+    no_index: bool,
+    quiet: bool,
+    progress: bool,
+    route: str | None = None,
+) -> RunReport:
+    """One crawl of `sources` (the bundled mirror when `sample`), then the incremental
+    index update; shared by `crawl` and `scheduler`."""
+    if sample:
+        report = bootstrap.crawl_sample(
+            data_dir, sources_file=sources_file, only=[s.name for s in sources], progress=progress
+        )
+    else:
+        with crawl_lock(data_dir):
+            crawler = Crawler(
+                data_dir / "crawl.sqlite", config.settings, route=route, progress=progress
+            )
+            report = crawler.run(sources)
+    if not quiet:
+        _print_report(report)
+    if not no_index:
+        info = update_index(data_dir, progress=progress)
+        if not quiet:
+            click.echo(
+                f"index {info.mode}: {info.documents} documenten "
+                f"(+{info.added} ~{info.updated} -{info.removed})"
+            )
+    return report
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -98,6 +146,12 @@ def main() -> None:
 @click.option("--no-index", is_flag=True, help="Do not update the index after the crawl.")
 @click.option("--quiet", is_flag=True, help="No progress bar, warnings only (for cron).")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Also log to this file.")
+@click.option(
+    "--route",
+    hidden=True,
+    help="Send every request to this http://host:port with the real Host header "
+    "(a staging mirror, tests).",
+)
 def crawl(
     data_dir: Path,
     sources_file: str,
@@ -107,6 +161,7 @@ def crawl(
     no_index: bool,
     quiet: bool,
     log_file: str | None,
+    route: str | None,
 ) -> None:
     """Crawl the partner sites into the crawl store, then update the index."""
     _setup_logging(quiet, log_file)
@@ -123,33 +178,99 @@ def crawl(
                 if not quiet:
                     click.echo("geen bronnen aan de beurt")
                 return
-        if sample:
-            report = bootstrap.crawl_sample(
-                data_dir,
-                sources_file=Path(sources_file),
-                only=[s.name for s in sources],
-                progress=progress,
-            )
-        else:
-            with crawl_lock(data_dir):
-                report = Crawler(data_dir / "crawl.sqlite", config.settings, progress=progress).run(
-                    sources
-                )
-        if not quiet:
-            _print_report(report)
-        if not no_index:
-            info = update_index(data_dir, progress=progress)
-            if not quiet:
-                click.echo(
-                    f"index {info.mode}: {info.documents} documenten "
-                    f"(+{info.added} ~{info.updated} -{info.removed})"
-                )
+        report = _crawl_and_index(
+            data_dir,
+            config,
+            sources,
+            sources_file=Path(sources_file),
+            sample=sample,
+            no_index=no_index,
+            quiet=quiet,
+            progress=progress,
+            route=route,
+        )
     except (ConfigError, CrawlLocked) as exc:
         _fail(str(exc), 2)
     except (StoreError, IndexError_, OSError) as exc:
         _fail(str(exc))
     if report.failed:
         sys.exit(1)
+
+
+@main.command()
+@data_dir_option
+@click.option(
+    "--sources",
+    "sources_file",
+    type=click.Path(dir_okay=False),
+    default=str(settings.SOURCES_FILE),
+    show_default=True,
+    help="The sources file.",
+)
+@click.option("--source", "only", multiple=True, help="Schedule only this source (repeatable).")
+@click.option("--sample", is_flag=True, help="Crawl the bundled sample mirror instead of the web.")
+@click.option("--no-index", is_flag=True, help="Do not update the index after each crawl.")
+@click.option("--quiet", is_flag=True, help="Warnings only.")
+@click.option("--log-file", type=click.Path(dir_okay=False), help="Also log to this file.")
+@click.option(
+    "--max-runs",
+    type=click.IntRange(1),
+    default=None,
+    help="Stop after this many crawls (default: run until stopped).",
+)
+def scheduler(
+    data_dir: Path,
+    sources_file: str,
+    only: tuple[str, ...],
+    sample: bool,
+    no_index: bool,
+    quiet: bool,
+    log_file: str | None,
+    max_runs: int | None,
+) -> None:
+    """Run each source's cron schedule in the foreground (for machines without cron).
+    Stops on Ctrl+C or SIGTERM."""
+    import signal
+    import threading
+
+    from crawler.scheduler import run_scheduler
+
+    _setup_logging(quiet, log_file)
+    try:
+        config = load_sources(Path(sources_file))
+        sources = [config.get(n) for n in only] if only else list(config.sources)
+    except ConfigError as exc:
+        _fail(str(exc), 2)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_args: stop.set())
+
+    def crawl_due(due: list) -> None:
+        try:
+            _crawl_and_index(
+                data_dir,
+                config,
+                due,
+                sources_file=Path(sources_file),
+                sample=sample,
+                no_index=no_index,
+                quiet=quiet,
+                progress=False,
+            )
+        except (CrawlLocked, StoreError, IndexError_, OSError) as exc:
+            log.error("crawl failed: %s", exc)
+
+    if not quiet:
+        click.echo("planner actief (Ctrl+C om te stoppen)")
+    try:
+        runs = run_scheduler(
+            sources, data_dir / "crawl.sqlite", crawl_due, stop=stop, max_runs=max_runs
+        )
+    except KeyboardInterrupt:
+        runs = -1
+    except StoreError as exc:
+        _fail(str(exc))
+    if not quiet and runs >= 0:
+        click.echo(f"planner gestopt na {runs} crawl(s)")
 
 
 @main.command()
@@ -175,8 +296,17 @@ def index(data_dir: Path, rebuild: bool, quiet: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 32),
+    help="Worker processes sharing one listening socket (threads do not scale: the GIL).",
+)
 @click.option("--build-only", is_flag=True, help="Build the sample index if needed, then stop.")
-def serve(data_dir: Path, host: str, port: int, threads: int, build_only: bool) -> None:
+def serve(
+    data_dir: Path, host: str, port: int, threads: int, workers: int, build_only: bool
+) -> None:
     """Serve the search UI and API (waitress). With no index yet, build one from the
     bundled sample corpus first."""
     _setup_logging(False)
@@ -201,9 +331,74 @@ def serve(data_dir: Path, host: str, port: int, threads: int, build_only: bool) 
 
     from . import create_app
 
+    if workers > 1:
+        _serve_workers(data_dir, host, port, threads, workers)
+        return
     app = create_app({"DATA_DIR": str(data_dir)})
     click.echo(f"Kennisbank jeugdbeleid op http://{host}:{port}/  (Ctrl+C om te stoppen)")
     waitress_serve(app, host=host, port=port, threads=threads, ident="kennisbank")
+
+
+def _serve_workers(data_dir: Path, host: str, port: int, threads: int, workers: int) -> None:
+    """Pre-fork: bind once, then fork `workers` waitress processes that accept on the
+    same socket. Each child opens its own searcher after the fork (an open Whoosh
+    reader must not be shared across processes); the OS page cache shares the index
+    files. The parent only forwards SIGTERM/SIGINT and stops all when one dies."""
+    import os
+    import signal
+    import socket
+
+    from waitress import serve as waitress_serve
+
+    from . import create_app
+
+    try:
+        sock = socket.create_server((host, port), backlog=1024)
+    except OSError as exc:
+        _fail(f"cannot listen on {host}:{port}: {exc}")
+    children: list[int] = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # the worker
+            code = 0
+            try:
+                app = create_app({"DATA_DIR": str(data_dir)})
+                waitress_serve(app, sockets=[sock], threads=threads, ident="kennisbank")
+            except KeyboardInterrupt:
+                pass
+            except Exception:  # a worker must never return into the parent's code
+                log.exception("worker %d failed", os.getpid())
+                code = 1
+            os._exit(code)
+        children.append(pid)
+    sock.close()
+    click.echo(
+        f"Kennisbank jeugdbeleid op http://{host}:{port}/  ({workers} processen; "
+        "Ctrl+C om te stoppen)"
+    )
+
+    def _stop(signum, frame) -> None:
+        for child in children:
+            try:
+                os.kill(child, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    failed = False
+    remaining = set(children)
+    while remaining:
+        pid, status = os.wait()
+        remaining.discard(pid)
+        if os.waitstatus_to_exitcode(status) not in (0, -signal.SIGTERM, -signal.SIGINT):
+            failed = True
+        if remaining and len(remaining) == workers - 1:
+            # The first worker to end (crash or signal) ends the service: a supervisor
+            # (systemd, cron's restart) is better at restarting than we are.
+            _stop(signal.SIGTERM, None)
+    if failed:
+        sys.exit(1)
 
 
 @main.command()
@@ -241,6 +436,15 @@ def status(data_dir: Path, as_json: bool) -> None:
                 f"  run {run['id']}: {run['started_at']} → {run['ended_at'] or '(bezig)'}"
                 f"{'  mislukt: ' + ', '.join(failed) if failed else ''}"
             )
+            for name, rep in sorted((run["report"] or {}).get("sources", {}).items()):
+                c = rep.get("counts", {})
+                kinds = _error_kinds(c)
+                click.echo(
+                    f"    {name:26} opgehaald {c.get('fetched', 0)}, nieuw {c.get('new', 0)}, "
+                    f"gewijzigd {c.get('changed', 0)}, weg {c.get('gone', 0)}, "
+                    f"fouten {c.get('errors', 0)}{' (' + kinds + ')' if kinds else ''}"
+                    f"{'  ' + rep['reason'] if rep.get('reason') else ''}"
+                )
     if "index" in out:
         i = out["index"]
         click.echo(
@@ -248,6 +452,104 @@ def status(data_dir: Path, as_json: bool) -> None:
         )
     else:
         click.echo("nog geen index")
+
+
+@main.command()
+@data_dir_option
+@click.option("--query", "-q", default="", help="The search query (as typed in the search box).")
+@click.option("--site", multiple=True, help="Only this source site (repeatable: OR).")
+@click.option("--type", "doc_types", multiple=True, help="Only this document type (repeatable).")
+@click.option("--theme", multiple=True, help="Only this theme (repeatable).")
+@click.option("--audience", multiple=True, help="Only this audience (repeatable).")
+@click.option("--year-from", type=int, default=None, help="Published in or after this year.")
+@click.option("--year-to", type=int, default=None, help="Published in or before this year.")
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json", "jsonl", "ris", "bibtex"]),
+    default="csv",
+    show_default=True,
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write here (csv and ris also get a companion .meta.json); default stdout.",
+)
+@click.option("--with-text", is_flag=True, help="Add each document's full text.")
+@click.option(
+    "--limit",
+    type=click.IntRange(1),
+    default=100_000,
+    show_default=True,
+    help="At most this many hits; a clear message says when it cuts the result set.",
+)
+@click.option(
+    "--exported-at",
+    default=None,
+    help="'now' or an ISO timestamp to record; default the index build time, so "
+    "repeated exports are byte-identical.",
+)
+def export(
+    data_dir: Path,
+    query: str,
+    site: tuple[str, ...],
+    doc_types: tuple[str, ...],
+    theme: tuple[str, ...],
+    audience: tuple[str, ...],
+    year_from: int | None,
+    year_to: int | None,
+    sort: str,
+    fmt: str,
+    output: Path | None,
+    with_text: bool,
+    limit: int,
+    exported_at: str | None,
+) -> None:
+    """Export the whole result set of a search, with provenance (same as the web export)."""
+    from werkzeug.datastructures import MultiDict
+
+    from indexer.build import IndexMissing
+
+    from .errors import BadParameter
+    from .export import Export, parse_exported_at, write_export
+    from .params import parse_search_args
+
+    args = MultiDict([("q", query), ("sort", sort)])
+    for name, values in (
+        ("site", site),
+        ("type", doc_types),
+        ("theme", theme),
+        ("audience", audience),
+    ):
+        for value in values:
+            args.add(name, value)
+    for name, value in (("year_from", year_from), ("year_to", year_to)):
+        if value is not None:
+            args.add(name, str(value))
+    try:
+        req = parse_search_args(args)
+        job = Export(
+            SearchIndex(data_dir),
+            req,
+            fmt,
+            cap=limit,
+            with_text=with_text,
+            exported_at=parse_exported_at(exported_at),
+        )
+        companion = write_export(job, output, sys.stdout)
+    except BadParameter as exc:
+        _fail(str(exc), 2)
+    except (IndexMissing, IndexCorrupt, OSError) as exc:
+        _fail(str(exc))
+    if job.message:
+        click.echo(f"kennisbank: {job.message}", err=True)
+    if output is not None:
+        click.echo(f"{job.exported} van {job.stream.total} resultaten naar {output}", err=True)
+    if companion is not None:
+        click.echo(f"herkomst in {companion}", err=True)
 
 
 if __name__ == "__main__":

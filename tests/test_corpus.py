@@ -62,8 +62,9 @@ def test_corpus_size_and_facet_values(index):
 
 def test_robots_disallowed_pages_are_never_fetched(mirror, sources):
     source = sources.get("bataljong")
-    crawler = Crawler(_tmp_store(), sources.settings, route=mirror.url,
-                      polite=False, progress=False)
+    crawler = Crawler(
+        _tmp_store(), sources.settings, route=mirror.url, polite=False, progress=False
+    )
     report = crawler.run([source])
     requested = mirror.paths_requested("www.bataljong.be")
     assert "/robots.txt" in requested
@@ -155,13 +156,15 @@ def test_dates_and_metadata_from_markup(store):
 
 def test_crawl_delay_from_robots_is_honoured(mirror, sources):
     source = replace(sources.get("kindvriendelijke-steden"), max_pages=3, sitemaps=(), delay=0.0)
-    crawler = Crawler(_tmp_store(), sources.settings, route=mirror.url, polite=True,
-                      progress=False)
+    crawler = Crawler(_tmp_store(), sources.settings, route=mirror.url, polite=True, progress=False)
     started = time.monotonic()
     crawler.run([source])
     elapsed = time.monotonic() - started
-    pages = [p for p in mirror.paths_requested("kindvriendelijkestedenengemeenten.be")
-             if p != "/robots.txt"]
+    pages = [
+        p
+        for p in mirror.paths_requested("kindvriendelijkestedenengemeenten.be")
+        if p != "/robots.txt"
+    ]
     assert len(pages) >= 2
     # Crawl-delay: 2 between the page requests (robots.txt itself is not delayed).
     assert elapsed >= 2.0 * (len(pages) - 1) - 0.2
