@@ -27,13 +27,15 @@ from whoosh.index import EmptyIndexError
 from whoosh.index import IndexError as WhooshIndexError
 
 from .build import BuildInfo, IndexMissing, current_build
-from .query import analyzed_positions, build_query, parse_user_query
+from .query import analyzed_positions, build_query, parse_user_query, proximity_query
 from .schema import FACET_FIELDS, MULTI_VALUED
 from .suggest import VOCABULARY_FILE, Suggester
 
 log = logging.getLogger(__name__)
 
-MAX_RESULT_WINDOW = 10_000  # page * per_page beyond this is refused
+MAX_RESULT_WINDOW = 10_000
+# How many of the best hits are re-ranked by word proximity.
+RERANK_DEPTH = 50  # page * per_page beyond this is refused
 RECHECK_SECONDS = 1.0
 SNIPPET_CHARS = 240
 YEAR_BOUNDS = (1900, 2100)  # the years a request may name (search_app.settings)
@@ -53,6 +55,16 @@ _UNREADABLE = (
     struct.error,
     pickle.UnpicklingError,
 )
+
+
+def proximity_bonus(searcher, parsed, docnums: list[int]) -> dict[int, float]:
+    """Extra score for the top hits whose typed words stand close together (a phrase with
+    slop), computed for those documents only. The same for the page and the export."""
+    near = proximity_query(parsed)
+    if near is None or not docnums:
+        return {}
+    found = searcher.search(near, filter=set(docnums), limit=len(docnums), optimize=False)
+    return {docnum: score for score, docnum in found.top_n}
 
 
 class IndexCorrupt(Exception):
@@ -310,10 +322,25 @@ class SearchIndex:
         dup_of = self._duplicates_matching(searcher, main) if req.collapse_duplicates else {}
         # Collapsing hides at most this many of the first hits, so this many more are read.
         hidden = len(dup_of) - len(set(dup_of.values()))
+        # optimize=False: the quality-skipping collector cannot count its hits, and
+        # len(results) then runs the whole query a second time just to count them.
+        ranked = sortedby is None and text_q is not None
         results = searcher.search(
-            main, limit=limit + hidden, sortedby=sortedby, groupedby=groupedby or None, terms=True
+            main,
+            limit=max(limit + hidden, RERANK_DEPTH) if ranked else limit + hidden,
+            sortedby=sortedby,
+            groupedby=groupedby or None,
+            terms=True,
+            optimize=False,
         )
         total = len(results) - hidden
+        if ranked:
+            head = results.top_n[:RERANK_DEPTH]
+            bonus = proximity_bonus(searcher, parsed, [d for _, d in head])
+            if bonus:
+                head = sorted(((s + bonus.get(d, 0.0), d) for s, d in head),
+                              key=lambda sd: (-sd[0], sd[1]))  # fmt: skip
+                results.top_n = head + results.top_n[RERANK_DEPTH:]
         facets: dict[str, list[FacetValue]] = {}
         if req.with_facets:
             for name in FACET_FIELDS:
@@ -548,7 +575,8 @@ class SearchIndex:
 
     def _iter_hits(self, req: SearchRequest, cap: int | None, with_text: bool) -> HitStream:
         searcher, info = self._current()
-        text_q = build_query(parse_user_query(req.query))
+        parsed = parse_user_query(req.query)
+        text_q = build_query(parsed)
         filters = self._filter_queries(req, searcher)
         base = text_q if text_q is not None else wq.Every()
         main = wq.And([base, *filters.values()]) if filters else base
@@ -566,6 +594,13 @@ class SearchIndex:
             order = sorted(range(total), key=lambda i: (date_key(docnums[i]), id_key(docnums[i])))
         else:
             order = sorted(range(total), key=lambda i: (-scores[i], id_key(docnums[i])))
+            # The page re-ranks its best hits by word proximity: so does the export.
+            bonus = proximity_bonus(searcher, parsed, [docnums[i] for i in order[:RERANK_DEPTH]])
+            for i in order[:RERANK_DEPTH]:
+                scores[i] += bonus.get(docnums[i], 0.0)
+            order[:RERANK_DEPTH] = sorted(
+                order[:RERANK_DEPTH], key=lambda i: (-scores[i], id_key(docnums[i]))
+            )
         order_array = array("q", order)
         del order
 

@@ -20,12 +20,12 @@ from .synonyms import find_spans
 
 MAX_QUERY_CHARS = 1000
 MAX_CLAUSES = 32
-# Matching every word makes a hit this much more valuable than matching only some.
-ALL_WORDS_BOOST = 3.0
+# Coordination bonus of the word clauses (Whoosh Or(scale=...)): matching more of the
+# words is worth more.
+COORDINATION = 0.9
 # Words that appear close together (within a few positions) get this extra boost.
 PROXIMITY_BOOST = 1.5
 PROXIMITY_SLOP = 4
-PHRASE_FIELDS = ("title", "body")
 # A compound typed as one word also matches its parts written apart ("participatie van
 # jongeren" for jongerenparticipatie), at a lower weight than the compound itself: parts found
 # apart (kinderen ... gemeenteraad for kinderraad) say less than the word as typed. (A span
@@ -95,8 +95,28 @@ def analyzed_positions(text: str) -> list[list[str]]:
     return [groups[p] for p in sorted(groups)]
 
 
+MATCH_FIELD = "body"
+BOOST_FIELDS = tuple(f for f in FIELD_BOOSTS if f != MATCH_FIELD)
+
+
 def _term_over_fields(token: str, boost: float = 1.0) -> wq.Query:
-    return wq.Or([wq.Term(f, token, boost=b * boost) for f, b in FIELD_BOOSTS.items()])
+    # Matching happens in `body` alone (it holds every word of the page); the other
+    # fields add weight through `_field_boosts`, evaluated only for documents that match.
+    return wq.Term(MATCH_FIELD, token, boost=FIELD_BOOSTS[MATCH_FIELD] * boost)
+
+
+def _field_boosts(parsed: ParsedQuery) -> wq.Query | None:
+    """Extra weight for the query's words in the title, headings and description."""
+    tokens: list[str] = []
+    for text in (*parsed.words, *parsed.phrases):
+        for group in analyzed_positions(text):
+            if group[0] not in tokens:
+                tokens.append(group[0])
+    if not tokens:
+        return None
+    return wq.Or(
+        [wq.Term(f, t, boost=FIELD_BOOSTS[f]) for f in BOOST_FIELDS for t in tokens[:MAX_CLAUSES]]
+    )
 
 
 def _parts_query(parts: list[str]) -> wq.Query:
@@ -140,9 +160,7 @@ def phrase_query(text: str, slop: int = 1, boost: float = 1.0) -> wq.Query | Non
     # phrase must allow the widest gap it contains, or it could never match.
     gap = max(b - a for a, b in zip(positions, positions[1:], strict=False))
     slop = max(slop, gap + slop - 1)
-    return wq.Or(
-        [wq.Phrase(f, tokens, slop=slop, boost=boost * FIELD_BOOSTS[f]) for f in PHRASE_FIELDS]
-    )
+    return wq.Phrase(MATCH_FIELD, tokens, slop=slop, boost=boost * FIELD_BOOSTS[MATCH_FIELD])
 
 
 def _member_query(member: str) -> wq.Query | None:
@@ -182,11 +200,17 @@ def _group_query(words: list[str]) -> wq.Query | None:
         return None
     if len(clauses) == 1:
         return clauses[0]
-    parts: list[wq.Query] = [wq.And(clauses, boost=ALL_WORDS_BOOST), wq.Or(clauses)]
+    # One Or with a coordination bonus (Whoosh's SQR): a page with more of the words
+    # scores higher, and none is required. (An And boosted above an Or of the same
+    # clauses ranked no better on the judged queries and walked every posting twice.)
+    return wq.Or(clauses, scale=COORDINATION)
+
+
+def _proximity(words: list[str]) -> wq.Query | None:
+    if len(words) < 2:
+        return None
     near = phrase_query(" ".join(words[:MAX_CLAUSES]), slop=PROXIMITY_SLOP, boost=PROXIMITY_BOOST)
-    if near is not None:
-        parts.append(near)
-    return wq.Or(parts)
+    return near if isinstance(near, wq.Phrase) else None
 
 
 def build_query(parsed: ParsedQuery) -> wq.Query | None:
@@ -207,4 +231,18 @@ def build_query(parsed: ParsedQuery) -> wq.Query | None:
     negatives = [q for q in (phrase_query(x) for x in parsed.excluded[:MAX_CLAUSES]) if q]
     if negatives:
         main = wq.AndNot(main if main is not None else wq.Every(), wq.Or(negatives))
-    return main
+    if main is None:
+        return None
+    # Weight that only adds score (the words in the title, headings and description) is
+    # evaluated for the documents that already match, not unioned into the match.
+    boosts = _field_boosts(parsed)
+    return wq.AndMaybe(main, boosts) if boosts is not None else main
+
+
+def proximity_query(parsed: ParsedQuery) -> wq.Query | None:
+    """Typed words close together, for re-ranking the top hits (see engine.RERANK_DEPTH):
+    a phrase with slop over every matching page costs more than the rest of the query."""
+    near = [q for q in map(_proximity, parsed.groups) if q is not None]
+    if not near:
+        return None
+    return near[0] if len(near) == 1 else wq.Or(near)

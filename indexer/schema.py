@@ -27,7 +27,9 @@ MULTI_VALUED = {"themes", "audience"}
 
 # Query-time weights (BM25F field boosts): a word in the title says more about a page
 # than the same word deep in its body; headings and the description sit in between.
-FIELD_BOOSTS = {"title": 4.0, "headings": 2.0, "description": 1.5, "body": 1.0}
+# `body` holds every word of the page (title, description and headings included), so a
+# title word scores body + title: the extra fields only ever add weight.
+FIELD_BOOSTS = {"title": 2.0, "headings": 1.0, "description": 0.5, "body": 1.0}
 
 
 class ListKeyword(fields.KEYWORD):
@@ -88,7 +90,11 @@ def index_fields(doc: Document, dup_group: str = "") -> dict:
         "title": doc.title,
         "headings": "\n".join(doc.headings),
         "description": doc.description,
-        "body": doc.text,
+        # Every word of the page is matched in `body` (one field: one posting list per
+        # word, the cheap way to match in Whoosh); title, headings and description are
+        # indexed again on their own only to add weight. The stored body stays the text.
+        "body": "\n".join(p for p in (doc.title, doc.description, *doc.headings, doc.text) if p),
+        "_stored_body": doc.text,
         "site": doc.site,
         "source": doc.source,
         "type": doc.doc_type,
