@@ -12,7 +12,7 @@ import importlib
 import sys
 import time
 
-# name -> module; crawl, relevance, analysis, export and ui are written with their issues.
+# name -> module.
 SCRIPTS = {
     "index": "bench.index",
     "search": "bench.search",
@@ -21,6 +21,7 @@ SCRIPTS = {
     "analysis": "bench.analysis",
     "export": "bench.export",
     "ui": "bench.ui",
+    "load": "bench.load",
     "report": "bench.report",
 }
 # What `all` runs, with its arguments: every table of BENCHMARKS.md.
@@ -33,6 +34,7 @@ ALL = [
     ("analysis", []),
     ("export", []),
     ("ui", []),
+    ("load", []),
 ]
 
 
