@@ -36,7 +36,9 @@ log = logging.getLogger(__name__)
 POINTER = "CURRENT"
 BUILD_INFO = "build.json"
 MANIFEST = "manifest.json"
+SKETCHES = "sketches.bin"
 LOCK_WAIT = 600.0
+KEEP_RECENT_SECONDS = 600
 
 
 class IndexError_(Exception):
@@ -119,10 +121,18 @@ def _swap_in(root: Path, build_dir: Path) -> None:
 def _clean_old_builds(root: Path, keep: set[str]) -> None:
     """Remove builds other than `keep` and unfinished ones left by a killed build.
 
-    The previous build is kept one round longer: a server may still be answering
-    from it while it notices the swap."""
+    The previous build is kept one round longer, and any build younger than
+    `KEEP_RECENT_SECONDS`: a server may still be answering from it while it notices
+    the swap (it looks once a second), even when builds follow each other quickly."""
+    now = time.time()
     for path in root.iterdir():
-        if path.is_dir() and path.name not in keep:
+        if not path.is_dir() or path.name in keep:
+            continue
+        try:
+            recent = now - path.stat().st_mtime < KEEP_RECENT_SECONDS
+        except OSError:
+            continue
+        if path.name.startswith(".") or not recent:
             shutil.rmtree(path, ignore_errors=True)
 
 
@@ -156,8 +166,13 @@ def _new_build_dir(root: Path) -> Path:
 
 
 def _copy_build(src: Path, dst: Path) -> None:
+    """Hard-link the current build's index files into `dst`. Our own metadata files are
+    left out: they are written anew, and writing through a hard link would change the
+    build that is still being served (and, after a crash, make it look up to date)."""
     dst.mkdir(parents=True)
     for item in src.iterdir():
+        if item.name in (MANIFEST, BUILD_INFO, SKETCHES):
+            continue
         if item.is_file() and not item.name.endswith(".lock"):
             try:
                 os.link(item, dst / item.name)
@@ -195,9 +210,28 @@ def update_index(
             urls[i], new_manifest[i] = url, content_hash
             fetched.append(fetched_at)
         fetched.sort()
-        # Near-duplicate groups depend on every document, so they are recomputed on each
-        # build; a document whose group changed is re-indexed like a changed one.
-        groups = neardup.find_groups((doc_id(d.url), d.text) for d in store.documents())
+        # Near-duplicate groups depend on every document, so they are regrouped on each
+        # build, from sketches kept per build: only new and changed documents are
+        # sketched again. A document whose group changed is re-indexed like a changed one.
+        old_sketches = {} if current is None else neardup.load_sketches(current / SKETCHES)
+        sketches: dict[str, tuple[str, tuple[int, ...]]] = {}
+        for i, content_hash in new_manifest.items():
+            kept = old_sketches.get(i)
+            if kept is not None and kept[0] == content_hash:
+                sketches[i] = kept
+        del old_sketches
+        missing = [i for i in new_manifest if i not in sketches]
+        word_ids: dict[str, int] = {}
+        docs_to_sketch = (
+            (store.document(urls[i]) for i in missing)
+            if len(missing) < len(new_manifest) // 2
+            else (d for d in store.documents() if doc_id(d.url) not in sketches)
+        )
+        for doc in docs_to_sketch:
+            if doc is not None:
+                i = doc_id(doc.url)
+                sketches[i] = (new_manifest[i], neardup.sketch(doc.text, word_ids))
+        groups = neardup.group_sketches({i: sk for i, (_, sk) in sketches.items()})
         for i, group in groups.items():
             if i in new_manifest:
                 new_manifest[i] += f" dup:{group}"
@@ -266,6 +300,7 @@ def update_index(
                 mode=mode,
             )
             vocabulary.write(tmp_dir, previous=tmp_dir if mode == "update" else None)
+            neardup.save_sketches(tmp_dir / SKETCHES, sketches)
             (tmp_dir / MANIFEST).write_text(
                 json.dumps(new_manifest, sort_keys=True), encoding="utf-8"
             )

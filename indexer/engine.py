@@ -18,6 +18,8 @@ import time
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from functools import reduce
+from operator import and_
 from pathlib import Path
 
 from whoosh import collectors, highlight, sorting
@@ -26,6 +28,7 @@ from whoosh import query as wq
 from whoosh.index import EmptyIndexError
 from whoosh.index import IndexError as WhooshIndexError
 
+from .bitsets import DocBits
 from .build import BuildInfo, IndexMissing, current_build
 from .query import analyzed_positions, build_query, parse_user_query, proximity_query
 from .schema import FACET_FIELDS, MULTI_VALUED
@@ -209,6 +212,7 @@ class SearchIndex:
         self._searcher = None
         self._info: BuildInfo | None = None
         self._checked = 0.0
+        self._bits: DocBits | None = None
         self._suggester: tuple[Path, Suggester] | None = None
         # Whoosh readers are not thread-safe: a segment's files are shared objects that
         # are seek()ed then read, so two threads reading at once get each other's bytes
@@ -232,6 +236,7 @@ class SearchIndex:
                     ix = whoosh_index.open_dir(str(build))
                     searcher = ix.searcher()
                     info = BuildInfo.read(build)
+                    bits = DocBits(searcher, FACET_FIELDS, MULTI_VALUED)
                 except _UNREADABLE as exc:
                     raise IndexCorrupt(
                         f"index {build} cannot be opened ({exc}); rebuild it with "
@@ -240,6 +245,7 @@ class SearchIndex:
                 # The old searcher is left to the garbage collector: a request in
                 # another thread may still be reading from it.
                 self._build, self._ix, self._searcher, self._info = build, ix, searcher, info
+                self._bits = bits
                 log.info("serving index %s (%d documents)", build.name, info.documents)
             return self._searcher, self._info
 
@@ -315,25 +321,23 @@ class SearchIndex:
         else:
             sortedby = None
         selected_facets = {n for n, v in req.filters.items() if v}
-        groupedby = {}
-        if req.with_facets:
-            groupedby = {n: self._facet(n) for n in FACET_FIELDS if n not in selected_facets}
         limit = req.page * req.per_page
         dup_of = self._duplicates_matching(searcher, main) if req.collapse_duplicates else {}
         # Collapsing hides at most this many of the first hits, so this many more are read.
         hidden = len(dup_of) - len(set(dup_of.values()))
-        # optimize=False: the quality-skipping collector cannot count its hits, and
-        # len(results) then runs the whole query a second time just to count them.
+        # Counting (the total and every facet) is done on bit sets; Whoosh only ranks.
+        bits = self._bits
+        base_bits = bits.query_bits(base)
+        filter_bits = {n: bits.query_bits(q) for n, q in filters.items()}
+        match_bits = reduce(and_, filter_bits.values(), base_bits)
+        total = match_bits.bit_count() - hidden
         ranked = sortedby is None and text_q is not None
         results = searcher.search(
             main,
             limit=max(limit + hidden, RERANK_DEPTH) if ranked else limit + hidden,
             sortedby=sortedby,
-            groupedby=groupedby or None,
             terms=True,
-            optimize=False,
         )
-        total = len(results) - hidden
         if ranked:
             head = results.top_n[:RERANK_DEPTH]
             bonus = proximity_bonus(searcher, parsed, [d for _, d in head])
@@ -345,16 +349,13 @@ class SearchIndex:
         if req.with_facets:
             for name in FACET_FIELDS:
                 selected = [str(v) for v in req.filters.get(name, [])]
+                scope = match_bits
                 if name in selected_facets:
                     # Disjunctive faceting: count this facet as if its own selection
                     # were lifted, so the alternatives stay visible.
-                    others = [q for n, q in filters.items() if n != name]
-                    q = wq.And([base, *others]) if others else base
-                    groups = searcher.search(
-                        q, limit=1, groupedby={name: self._facet(name)}
-                    ).groups(name)
-                else:
-                    groups = results.groups(name)
+                    others = [b for n, b in filter_bits.items() if n != name]
+                    scope = reduce(and_, others, base_bits)
+                groups = bits.counts(name, scope)
                 facets[name] = self._facet_values(name, groups, selected, req.facet_limit)
 
         results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import re
+import struct
 import sys
 from collections import defaultdict
 from collections.abc import Iterable
@@ -100,13 +101,19 @@ def find_groups(texts: Iterable[tuple[str, str]], threshold: float = THRESHOLD) 
     read once. Returns document id -> group id (the smallest id in its group), for
     documents that have at least one near-duplicate; others are left out."""
     cache: dict[str, int] = {}
-    sketches: dict[str, tuple[int, ...]] = {}
+    sketches = {doc: sketch(text, cache) for doc, text in texts}
+    return group_sketches(sketches, threshold)
+
+
+def group_sketches(
+    sketches: dict[str, tuple[int, ...]], threshold: float = THRESHOLD
+) -> dict[str, str]:
+    """`find_groups` from sketches already made (an index update keeps them per build,
+    so it sketches only the documents that changed)."""
     buckets: dict[tuple, list[str]] = defaultdict(list)
-    for doc, text in texts:
-        sk = sketch(text, cache)
+    for doc, sk in sketches.items():
         if not sk:
             continue
-        sketches[doc] = sk
         for band in range(BANDS):
             key = sk[band * ROWS : (band + 1) * ROWS]
             if _EMPTY not in key:  # empty bins agree by accident, not by shared text
@@ -131,6 +138,36 @@ def find_groups(texts: Iterable[tuple[str, str]], threshold: float = THRESHOLD) 
             if ra != rb:
                 parent[max(ra, rb)] = min(ra, rb)
     return {doc: root(doc) for doc in parent} | {r: r for r in set(map(root, parent))}
+
+
+_RECORD = struct.Struct(f"<16s64s{SKETCH_SIZE}Q")
+
+
+def save_sketches(path: Path, sketches: dict[str, tuple[str, tuple[int, ...]]]) -> None:
+    """Write document id -> (content hash, sketch) as fixed-size binary records."""
+    with open(path, "wb") as out:
+        for doc, (content_hash, sk) in sorted(sketches.items()):
+            if len(sk) == SKETCH_SIZE and len(doc) == 16 and len(content_hash) == 64:
+                out.write(_RECORD.pack(doc.encode(), content_hash.encode(),
+                                       *(v & _MASK for v in sk)))  # fmt: skip
+
+
+def load_sketches(path: Path) -> dict[str, tuple[str, tuple[int, ...]]]:
+    """Read what `save_sketches` wrote; an absent or damaged file reads as empty (the
+    sketches are then made again)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return {}
+    if len(data) % _RECORD.size:
+        return {}
+    out = {}
+    for doc, content_hash, *values in _RECORD.iter_unpack(data):
+        out[doc.decode()] = (
+            content_hash.decode(),
+            tuple(_EMPTY if v == _MASK else v for v in values),
+        )
+    return out
 
 
 def _report(data_dir: Path) -> None:
