@@ -8,9 +8,13 @@ one command fills BENCHMARKS.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import io
 import sys
 import time
+
+from bench.report import update_section
 
 # name -> module.
 SCRIPTS = {
@@ -36,6 +40,31 @@ ALL = [
     ("ui", []),
     ("load", []),
 ]
+
+
+# Scripts that write their own BENCHMARKS.md section; the others' printout is kept.
+SELF_REPORTING = {"index", "search", "load"}
+TITLES = {
+    "crawl": "Crawl of the sample mirror (loopback, politeness off)",
+    "relevance": "Relevance on the judged sample queries",
+    "analysis": "Dutch analysis: build speed and query analysis",
+    "export": "Export, 10,000-document index",
+    "ui": "Search page server time, 10,000-document index",
+}
+
+
+class _Tee(io.TextIOBase):
+    def __init__(self, *streams) -> None:
+        self.streams = streams
+
+    def write(self, text: str) -> int:
+        for stream in self.streams:
+            stream.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        for stream in self.streams:
+            stream.flush()
 
 
 def _load(name: str):
@@ -69,7 +98,14 @@ def main(argv: list[str] | None = None) -> int:
             continue
         started = time.monotonic()
         print(f"== {name} {' '.join(script_args)}", file=sys.stderr, flush=True)
-        code = module.main(list(script_args))
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(_Tee(sys.stdout, printed)):
+            code = module.main(list(script_args))
+        if name not in SELF_REPORTING and printed.getvalue().strip():
+            # Scripts that only print get their output kept as a section too, so that
+            # BENCHMARKS.md holds every table of the run.
+            title = TITLES.get(name, name)
+            update_section(name, title, "```\n" + printed.getvalue().strip() + "\n```")
         print(f"== {name}: {time.monotonic() - started:.0f}s", file=sys.stderr, flush=True)
         if code:
             failed.append(name)

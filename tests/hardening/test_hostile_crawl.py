@@ -242,7 +242,7 @@ LIMITS = {
 def test_hostile_page_is_bounded_and_crawl_goes_on(hostile, path):
     hostile.serve(path, HOSTILE_PAGES[path]())
     hostile.home([path, "/goed-1", "/goed-2"])
-    report = _bounded_crawl(hostile, seconds=20, megabytes=200)
+    report = _bounded_crawl(hostile, seconds=45, megabytes=200)
     _assert_went_on(hostile)
     status = hostile.status(path)
     assert status in ("ok", "error", "noindex", "skipped"), status
@@ -257,7 +257,7 @@ def test_hostile_page_is_bounded_and_crawl_goes_on(hostile, path):
 def test_page_that_never_finishes_is_cut_off(hostile):
     hostile.serve("/druppel", _trickle)
     hostile.home(["/druppel", "/goed-1", "/goed-2"])
-    report = _bounded_crawl(hostile, seconds=12, megabytes=100)
+    report = _bounded_crawl(hostile, seconds=30, megabytes=100)
     _assert_went_on(hostile)
     assert hostile.status("/druppel") == "error"
     assert report.counts["error:timeout"] == 1
@@ -281,7 +281,7 @@ def test_plain_sitemap_larger_than_the_cap_is_an_error(hostile):
     body = gzip.decompress(_huge_sitemap(200_000))  # about 9 MB of XML, over max_bytes
     hostile.serve("/sitemap.xml", (200, body, "application/xml"))
     hostile.home(["/goed-1", "/goed-2"])
-    report = _bounded_crawl(hostile, seconds=20, megabytes=200, sitemaps=(f"{BASE}/sitemap.xml",))
+    report = _bounded_crawl(hostile, seconds=45, megabytes=200, sitemaps=(f"{BASE}/sitemap.xml",))
     _assert_went_on(hostile)
     assert report.counts["error:too_large"] == 1
 
@@ -292,7 +292,7 @@ def test_robots_txt_of_ten_megabytes(hostile):
     hostile.home(["/goed-1", "/goed-2"])
     # Over max_bytes the robots.txt fetch fails: the host is not crawled now (RFC 9309
     # says an unreachable robots.txt means "do not crawl"), and that is reported.
-    report = _bounded_crawl(hostile, seconds=20, megabytes=200)
+    report = _bounded_crawl(hostile, seconds=45, megabytes=200)
     assert report.failed and "robots.txt" in report.reason
 
 
@@ -302,7 +302,7 @@ def test_robots_txt_just_under_the_size_cap_is_cut_and_obeyed(hostile):
     hostile.serve("/robots.txt", (200, head + filler, "text/plain"))
     hostile.serve("/verboden", (200, GOOD.format(t="verboden").encode(), "text/html"))
     hostile.home(["/verboden", "/goed-1", "/goed-2"])
-    report = _bounded_crawl(hostile, seconds=20, megabytes=200)
+    report = _bounded_crawl(hostile, seconds=45, megabytes=200)
     _assert_went_on(hostile)
     assert hostile.status("/verboden") is None
     assert report.counts["robots_refused"] >= 1
