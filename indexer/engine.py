@@ -166,6 +166,31 @@ def _score(hit) -> float:
     return round(float(hit.score), 4) if isinstance(hit.score, int | float) else 0.0
 
 
+def _hit(stored: dict, snippet: str, score: float, **extra) -> Hit:
+    """A hit from a document's stored fields: the one place that maps them. Without a
+    snippet the description (else the start of the text) stands in, escaped."""
+    if not snippet:
+        fallback = stored.get("description") or stored.get("body", "")[:SNIPPET_CHARS]
+        snippet = html.escape(fallback)
+    return Hit(
+        id=stored["id"],
+        url=stored["url"],
+        title=stored["title"],
+        site=stored["site"],
+        type=stored["type"],
+        themes=_split(stored.get("themes")),
+        audience=_split(stored.get("audience")),
+        date=stored.get("date") or None,
+        snippet=snippet,
+        score=score,
+        description=stored.get("description", ""),
+        fetched_at=stored.get("fetched_at", ""),
+        word_count=int(stored.get("word_count") or 0),
+        content_type=stored.get("content_type", "text/html"),
+        **extra,
+    )
+
+
 def _split(value: str | None) -> list[str]:
     return [v for v in (value or "").split(",") if v]
 
@@ -374,25 +399,11 @@ class SearchIndex:
                     snippet = hit.highlights("body", top=2)
                 if not snippet and "title" in matched:
                     snippet = hit.highlights("title", top=1)
-            if not snippet:
-                fallback = stored.get("description") or stored.get("body", "")[:SNIPPET_CHARS]
-                snippet = html.escape(fallback)
             hits.append(
-                Hit(
-                    id=stored["id"],
-                    url=stored["url"],
-                    title=stored["title"],
-                    site=stored["site"],
-                    type=stored["type"],
-                    themes=_split(stored.get("themes")),
-                    audience=_split(stored.get("audience")),
-                    date=stored.get("date") or None,
-                    snippet=snippet,
-                    score=_score(hit),
-                    description=stored.get("description", ""),
-                    fetched_at=stored.get("fetched_at", ""),
-                    word_count=int(stored.get("word_count") or 0),
-                    content_type=stored.get("content_type", "text/html"),
+                _hit(
+                    stored,
+                    snippet,
+                    _score(hit),
                     copies=self._copies(searcher, stored) if dup_of else [],
                 )
             )
@@ -540,21 +551,7 @@ class SearchIndex:
             return []
         out = []
         for hit in searcher.more_like(docnum, "body", top=limit, numterms=15):
-            s = hit.fields()
-            out.append(
-                Hit(
-                    id=s["id"],
-                    url=s["url"],
-                    title=s["title"],
-                    site=s["site"],
-                    type=s["type"],
-                    themes=_split(s.get("themes")),
-                    audience=_split(s.get("audience")),
-                    date=s.get("date") or None,
-                    snippet=html.escape(s.get("description", "")),
-                    score=_score(hit),
-                )
-            )
+            out.append(_hit(hit.fields(), "", _score(hit)))
         return out
 
     # --- the whole result set, streamed (exports, feeds) -----------------------
@@ -618,24 +615,10 @@ class SearchIndex:
                         snippet = _highlight(searcher, stored, "body", words, 2) or _highlight(
                             searcher, stored, "title", words, 1
                         )
-                if not snippet:
-                    fallback = stored.get("description") or stored.get("body", "")[:SNIPPET_CHARS]
-                    snippet = html.escape(fallback)
-                yield Hit(
-                    id=stored["id"],
-                    url=stored["url"],
-                    title=stored["title"],
-                    site=stored["site"],
-                    type=stored["type"],
-                    themes=_split(stored.get("themes")),
-                    audience=_split(stored.get("audience")),
-                    date=stored.get("date") or None,
-                    snippet=snippet,
-                    score=0.0 if by_date else round(scores[i], 4),
-                    description=stored.get("description", ""),
-                    fetched_at=stored.get("fetched_at", ""),
-                    word_count=int(stored.get("word_count") or 0),
-                    content_type=stored.get("content_type", "text/html"),
+                yield _hit(
+                    stored,
+                    snippet,
+                    0.0 if by_date else round(scores[i], 4),
                     text=stored.get("body", "") if with_text else "",
                 )
 

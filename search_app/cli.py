@@ -121,14 +121,7 @@ def _crawl_and_index(
     return report
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def main() -> None:
-    """Kennisbank jeugdbeleid: Dutch search over the local-youth-policy partner network."""
-
-
-@main.command()
-@data_dir_option
-@click.option(
+sources_option = click.option(
     "--sources",
     "sources_file",
     type=click.Path(dir_okay=False),
@@ -136,6 +129,16 @@ def main() -> None:
     show_default=True,
     help="The sources file.",
 )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Kennisbank jeugdbeleid: Dutch search over the local-youth-policy partner network."""
+
+
+@main.command()
+@data_dir_option
+@sources_option
 @click.option("--source", "only", multiple=True, help="Crawl only this source (repeatable).")
 @click.option("--due", is_flag=True, help="Crawl only the sources whose schedule is due.")
 @click.option(
@@ -199,14 +202,7 @@ def crawl(
 
 @main.command()
 @data_dir_option
-@click.option(
-    "--sources",
-    "sources_file",
-    type=click.Path(dir_okay=False),
-    default=str(settings.SOURCES_FILE),
-    show_default=True,
-    help="The sources file.",
-)
+@sources_option
 @click.option("--source", "only", multiple=True, help="Schedule only this source (repeatable).")
 @click.option("--sample", is_flag=True, help="Crawl the bundled sample mirror instead of the web.")
 @click.option("--no-index", is_flag=True, help="Do not update the index after each crawl.")
