@@ -22,12 +22,13 @@ from functools import reduce
 from operator import and_
 from pathlib import Path
 
-from whoosh import collectors, highlight, sorting
+from whoosh import collectors, sorting
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.index import EmptyIndexError
 from whoosh.index import IndexError as WhooshIndexError
 
+from . import snippets
 from .bitsets import DocBits
 from .build import BuildInfo, IndexMissing, current_build
 from .query import analyzed_positions, build_query, parse_user_query, proximity_query
@@ -40,7 +41,7 @@ MAX_RESULT_WINDOW = 10_000
 # How many of the best hits are re-ranked by word proximity.
 RERANK_DEPTH = 50  # page * per_page beyond this is refused
 RECHECK_SECONDS = 1.0
-SNIPPET_CHARS = 240
+SNIPPET_CHARS = snippets.SNIPPET_CHARS
 YEAR_BOUNDS = (1900, 2100)  # the years a request may name (search_app.settings)
 # "Bedoelde je ...?" is offered when a query finds fewer hits than this.
 SUGGEST_BELOW = 3
@@ -191,17 +192,15 @@ def _hit(stored: dict, snippet: str, score: float, **extra) -> Hit:
     )
 
 
+def _snippet(stored: dict, words: dict[str, frozenset[str]]) -> str:
+    """The body's best passages with the query's words marked, else the title's."""
+    return snippets.snippet(stored.get("body", ""), words.get("body", frozenset())) or (
+        snippets.snippet(stored.get("title", ""), words.get("title", frozenset()), top=1)
+    )
+
+
 def _split(value: str | None) -> list[str]:
     return [v for v in (value or "").split(",") if v]
-
-
-class _Mark(highlight.HtmlFormatter):
-    def __init__(self) -> None:
-        super().__init__(tagname="mark", between=" … ")
-
-    def format_token(self, text, token, replace=False):
-        ttext = highlight.htmlescape(highlight.get_text(text, token, replace), quote=False)
-        return f"<mark>{ttext}</mark>"
 
 
 class _FastReversedColumn(sorting.ReversedColumnCategorizer):
@@ -361,7 +360,6 @@ class SearchIndex:
             main,
             limit=max(limit + hidden, RERANK_DEPTH) if ranked else limit + hidden,
             sortedby=sortedby,
-            terms=True,
         )
         if ranked:
             head = results.top_n[:RERANK_DEPTH]
@@ -383,26 +381,15 @@ class SearchIndex:
                 groups = bits.counts(name, scope)
                 facets[name] = self._facet_values(name, groups, selected, req.facet_limit)
 
-        results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
-        results.formatter = _Mark()
+        words = _positive_terms(text_q) if text_q is not None else {}
         hits = []
         start = (req.page - 1) * req.per_page
         for hit in self._collapsed(results, dup_of, start, limit):
             stored = hit.fields()
-            snippet = ""
-            if text_q is not None:
-                # Highlighting re-analyses the stored text (most of a search's cost at
-                # 10k documents): only analyse a field the hit matched in; Whoosh would
-                # find nothing to mark in the others anyway.
-                matched = {fieldname for fieldname, _ in hit.matched_terms()}
-                if "body" in matched:
-                    snippet = hit.highlights("body", top=2)
-                if not snippet and "title" in matched:
-                    snippet = hit.highlights("title", top=1)
             hits.append(
                 _hit(
                     stored,
-                    snippet,
+                    _snippet(stored, words),
                     _score(hit),
                     copies=self._copies(searcher, stored) if dup_of else [],
                 )
@@ -610,14 +597,9 @@ class SearchIndex:
                 # One hit's reads at a time under the lock, released before the yield.
                 with self._reading:
                     stored = searcher.stored_fields(docnums[i])
-                    snippet = ""
-                    if text_q is not None:
-                        snippet = _highlight(searcher, stored, "body", words, 2) or _highlight(
-                            searcher, stored, "title", words, 1
-                        )
                 yield _hit(
                     stored,
-                    snippet,
+                    _snippet(stored, words),
                     0.0 if by_date else round(scores[i], 4),
                     text=stored.get("body", "") if with_text else "",
                 )
@@ -688,23 +670,3 @@ def _positive_terms(q: wq.Query) -> dict[str, frozenset[str]]:
 
     walk(q)
     return {k: frozenset(v) for k, v in out.items()}
-
-
-def _highlight(searcher, stored: dict, fieldname: str, words: dict, top: int) -> str:
-    """The API's snippet for one stored document: Whoosh's retokenizing highlighter
-    path (`Highlighter.highlight_hit`) with the same fragmenter and formatter."""
-    text = stored.get(fieldname) or ""
-    field_words = words.get(fieldname)
-    if not text or not field_words:
-        return ""
-    analyzer = searcher.schema[fieldname].analyzer
-    tokens = analyzer(text, positions=True, chars=True, mode="index", removestops=False)
-    tokens = highlight.set_matched_filter(tokens, field_words)
-    highlighter = highlight.Highlighter(
-        fragmenter=highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60),
-        formatter=_Mark(),
-    )
-    tokens = highlighter._merge_matched_tokens(tokens)
-    fragments = highlighter.fragmenter.fragment_tokens(text, tokens)
-    fragments = highlight.top_fragments(fragments, top, highlighter.scorer, highlighter.order)
-    return highlighter.formatter.format(fragments)

@@ -1,0 +1,77 @@
+"""Snippets: the part of a document that shows why it matched, query words in <mark>.
+
+Whoosh's highlighter runs the whole Dutch analyzer over each hit's stored text, which
+made an export of 10,000 hits take seconds per thousand. Here the text is split into
+words by one regular expression and each distinct word is analysed once per process
+(cached): a word is marked when one of its analysed forms (stem, compound parts) is a
+term the query looks for. The best window — the most marked words within
+`SNIPPET_CHARS` — is shown, the second best after " … " when it does not overlap.
+Everything else is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+
+from .analysis import analyze
+
+SNIPPET_CHARS = 240
+CONTEXT_BEFORE = 60
+_WORD = re.compile(r"\w+(?:['’]\w+)?")
+
+
+@lru_cache(maxsize=100_000)
+def _forms(word: str) -> frozenset[str]:
+    return frozenset(analyze(word))
+
+
+def _windows(text: str, marks: list[tuple[int, int]], top: int) -> list[tuple[int, int]]:
+    """Up to `top` non-overlapping windows of at most SNIPPET_CHARS, densest first."""
+    chosen: list[tuple[int, int]] = []
+    candidates = []
+    for i, (start, _) in enumerate(marks):
+        begin = max(0, start - CONTEXT_BEFORE)
+        end = min(len(text), begin + SNIPPET_CHARS)
+        inside = sum(1 for s, e in marks[i:] if e <= end)
+        candidates.append((-inside, begin, end))
+    for _, begin, end in sorted(candidates):
+        if all(end <= b or begin >= e for b, e in chosen):
+            chosen.append((begin, end))
+            if len(chosen) == top:
+                break
+    return sorted(chosen)
+
+
+def _snap(text: str, begin: int, end: int) -> tuple[int, int]:
+    # Do not cut words in half at the window's edges.
+    if begin > 0:
+        space = text.find(" ", begin, begin + 20)
+        begin = space + 1 if space != -1 else begin
+    if end < len(text):
+        space = text.rfind(" ", end - 20, end)
+        end = space if space != -1 else end
+    return begin, end
+
+
+def snippet(text: str, terms: frozenset[str], top: int = 2) -> str:
+    """HTML: the best part(s) of `text` with words matching `terms` in <mark>; "" when
+    no word matches."""
+    if not text or not terms:
+        return ""
+    marks = [m.span() for m in _WORD.finditer(text) if _forms(m.group()) & terms]
+    if not marks:
+        return ""
+    parts = []
+    for begin, end in _windows(text, marks, top):
+        begin, end = _snap(text, begin, end)
+        out, pos = [], begin
+        for s, e in marks:
+            if s >= begin and e <= end:
+                out.append(html.escape(text[pos:s]))
+                out.append(f"<mark>{html.escape(text[s:e])}</mark>")
+                pos = e
+        out.append(html.escape(text[pos:end]))
+        parts.append("".join(out).strip())
+    return " … ".join(parts)
