@@ -31,6 +31,7 @@ SCRIPTS = {
 # What `all` runs, with its arguments: every table of BENCHMARKS.md.
 ALL = [
     ("index", ["-n", "10000"]),
+    ("index", ["-n", "100000", "--engines", "product"]),
     ("search", ["-n", "10000"]),
     ("search", ["-n", "100000", "--workers", "2", "--soak", "60"]),
     ("crawl", []),

@@ -367,7 +367,12 @@ def main(argv: list[str] | None = None) -> int:
     body = render(runs)
     print(body)
     if not args.no_report:
-        report.update_section("index", "Index build", body)
+        sizes = args.n or [10_000]
+        report.update_section(
+            "index" + "-".join(str(n) for n in sizes),
+            "Index build, " + ", ".join(f"{n:,}" for n in sizes) + " documents",
+            body,
+        )
     return 0
 
 

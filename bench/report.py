@@ -20,7 +20,8 @@ from pathlib import Path
 
 REPORT = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
 ORDER = [
-    "index",
+    "index10000",
+    "index100000",
     "search2000",
     "search10000",
     "search50000",
