@@ -16,8 +16,6 @@ import argparse
 import http.client
 import json
 import random
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +25,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bench.report import md_table, update_section
+from bench.served import Server
 
 QUERIES = [
     "jeugdraad",
@@ -42,12 +41,6 @@ QUERIES = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _paths(base_ids: list[str]) -> list[str]:
     out = []
     for q in QUERIES:
@@ -57,53 +50,6 @@ def _paths(base_ids: list[str]) -> list[str]:
     out += ["/api/v1/facets?q=jeugd", "/bronnen", "/feed.atom?q=jeugd"]
     out += [f"/doc/{i}" for i in base_ids[:10]]
     return out
-
-
-class Served:
-    """`kennisbank serve` in a child process, stopped (SIGTERM) on exit."""
-
-    def __init__(self, data_dir: Path, workers: int, threads: int) -> None:
-        self.port = _free_port()
-        cmd = [sys.executable, "-m", "search_app.cli", "serve", "--data-dir", str(data_dir)]
-        cmd += ["--port", str(self.port), "--workers", str(workers), "--threads", str(threads)]
-        self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
-        self.output = ""
-
-    def get(self, path: str, timeout: float = 30) -> tuple[int, bytes]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            conn.request("GET", path)
-            resp = conn.getresponse()
-            return resp.status, resp.read()
-        finally:
-            conn.close()
-
-    def __enter__(self) -> Served:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                self.log.seek(0)
-                raise RuntimeError(f"the server stopped: {self.log.read()[-500:]!r}")
-            try:
-                if self.get("/api/v1/search?q=jeugd", timeout=30)[0] == 200:
-                    return self
-            except OSError:
-                time.sleep(0.3)
-        self.__exit__()
-        raise RuntimeError("the server did not answer within 180 s")
-
-    def __exit__(self, *exc: object) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.seek(0)
-        self.output = self.log.read().decode("utf-8", "replace")
-        self.log.close()
 
 
 def _pct(samples: list[float], p: float) -> float:
@@ -195,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             data_dir = Path(tmp) / "data"
             print("building the sample corpus index ...", flush=True)
             build_sample(data_dir, progress=False)
-        with Served(data_dir, args.workers, args.threads) as server:
+        with Server(data_dir, args.workers, args.threads) as server:
             ids = json.loads(server.get("/api/v1/search?q=jeugd&per_page=50")[1])["results"]
             paths = _paths([r["id"] for r in ids])
             for path in paths:  # warm every worker's searcher and caches

@@ -26,8 +26,6 @@ import logging
 import random
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,7 +39,7 @@ from urllib.parse import urlencode
 
 from crawler.store import CrawlStore
 
-from . import report
+from . import report, served
 from .generate import DEFAULT_SEED
 from .index import DEFAULT_WORK, corpus_dir
 
@@ -195,35 +193,8 @@ def in_process(data_dir: Path, work: dict, budget: float) -> dict[str, dict[str,
 # --- the served app -----------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """`kennisbank serve` in a child process on 127.0.0.1, stopped on exit."""
-
-    def __init__(self, data_dir: Path, workers: int, threads: int) -> None:
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        cmd = [sys.executable, "-m", "search_app.cli", "serve", "--data-dir", str(data_dir)]
-        cmd += ["--port", str(self.port), "--workers", str(workers), "--threads", str(threads)]
-        self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
-
-    def __enter__(self) -> Server:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("the server stopped before it answered")
-            try:
-                with urllib.request.urlopen(self.base + "/api/v1/search?q=jeugd", timeout=30):
-                    return self
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.3)
-        self.__exit__()
-        raise RuntimeError("the server did not answer within 180 s")
+class Server(served.Server):
+    """The served app, with what the search benchmark measures on it."""
 
     def warm(self, urls: list[str], workers: int) -> None:
         """Every worker opens its searcher before it is timed."""
@@ -244,16 +215,6 @@ class Server:
             except psutil.Error:
                 pass
         return total / 1e6
-
-    def __exit__(self, *exc: object) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
 
 
 _WRK_LUA = """

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .export import DEFAULT_CAP, FORMATS, META_FORMAT, product_version
 from .params import SORTS
+from .results import EXPORT_FIELDS, HIT_FIELDS
 
 _REF = "#/components/schemas/"
 
@@ -61,18 +62,7 @@ SCHEMAS = {
     "Hit": {
         "type": "object",
         "additionalProperties": False,
-        "required": [
-            "id",
-            "url",
-            "title",
-            "site",
-            "type",
-            "themes",
-            "audience",
-            "date",
-            "snippet",
-            "score",
-        ],
+        "required": list(HIT_FIELDS),
         "properties": {
             "id": {"type": "string"},
             "url": {"type": "string"},
@@ -217,22 +207,7 @@ SCHEMAS = {
     },
     "ExportRecord": {
         "type": "object",
-        "required": [
-            "rank",
-            "score",
-            "id",
-            "title",
-            "url",
-            "site",
-            "type",
-            "themes",
-            "audience",
-            "date",
-            "fetched_at",
-            "word_count",
-            "description",
-            "snippet",
-        ],
+        "required": list(EXPORT_FIELDS),
         "properties": {
             "rank": {"type": "integer", "minimum": 1},
             "score": {"type": "number"},
