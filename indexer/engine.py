@@ -192,11 +192,24 @@ def _hit(stored: dict, snippet: str, score: float, **extra) -> Hit:
     )
 
 
-def _snippet(stored: dict, words: dict[str, frozenset[str]]) -> str:
+def _marked_words(q: wq.Query | None) -> tuple[dict, dict]:
+    """(the words as typed and their synonyms, every word the query matches on). A
+    snippet marks the first where the text has them, and falls back to the second (a
+    compound's parts), so "jeugdraden" does not light up every "jeugd" and "raad"."""
+    if q is None:
+        return {}, {}
+    return _positive_terms(q, min_boost=1.0), _positive_terms(q)
+
+
+def _snippet(stored: dict, words: tuple[dict, dict]) -> str:
     """The body's best passages with the query's words marked, else the title's."""
-    return snippets.snippet(stored.get("body", ""), words.get("body", frozenset())) or (
-        snippets.snippet(stored.get("title", ""), words.get("title", frozenset()), top=1)
-    )
+    for field_words in words:
+        for fieldname, top in (("body", 2), ("title", 1)):
+            terms = field_words.get(fieldname, frozenset())
+            text = snippets.snippet(stored.get(fieldname, ""), terms, top=top)
+            if text:
+                return text
+    return ""
 
 
 def _split(value: str | None) -> list[str]:
@@ -381,7 +394,7 @@ class SearchIndex:
                 groups = bits.counts(name, scope)
                 facets[name] = self._facet_values(name, groups, selected, req.facet_limit)
 
-        words = _positive_terms(text_q) if text_q is not None else {}
+        words = _marked_words(text_q)
         hits = []
         start = (req.page - 1) * req.per_page
         for hit in self._collapsed(results, dup_of, start, limit):
@@ -589,7 +602,7 @@ class SearchIndex:
         order_array = array("q", order)
         del order
 
-        words = _positive_terms(text_q) if text_q is not None else {}
+        words = _marked_words(text_q)
         limit = total if cap is None else min(cap, total)
 
         def hits() -> Iterator[Hit]:
@@ -651,8 +664,9 @@ def _sort_key(searcher, fieldname: str, reverse: bool):
     return lambda docnum: categorizer.key_for(None, docnum)
 
 
-def _positive_terms(q: wq.Query) -> dict[str, frozenset[str]]:
-    """Field -> the words a query looks for (not the excluded ones): what to mark."""
+def _positive_terms(q: wq.Query, min_boost: float = 0.0) -> dict[str, frozenset[str]]:
+    """Field -> the words a query looks for (not the excluded ones): what to mark.
+    `min_boost` leaves out the low-weight leaves (a compound's parts)."""
     out: dict[str, set[str]] = {}
 
     def walk(node: wq.Query) -> None:
@@ -661,6 +675,8 @@ def _positive_terms(q: wq.Query) -> dict[str, frozenset[str]]:
         elif isinstance(node, wq.Not):
             return
         elif node.is_leaf():
+            if getattr(node, "boost", 1.0) < min_boost:
+                return
             for fieldname, text in node.terms(phrases=True):
                 word = text.decode("utf-8") if isinstance(text, bytes) else text
                 out.setdefault(fieldname, set()).add(word)
