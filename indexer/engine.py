@@ -313,12 +313,6 @@ class SearchIndex:
             out["_years"] = wq.NumericRange("year", low, high)
         return out
 
-    def _facet(self, name: str) -> sorting.FieldFacet:
-        fieldname = FACET_FIELDS[name]
-        return sorting.FieldFacet(
-            fieldname, allow_overlap=fieldname in MULTI_VALUED, maptype=sorting.Count
-        )
-
     @staticmethod
     def _facet_values(name: str, groups: dict, selected: list[str], limit: int) -> list[FacetValue]:
         counts: dict[str, int] = {}
@@ -359,14 +353,14 @@ class SearchIndex:
             sortedby = None
         selected_facets = {n for n, v in req.filters.items() if v}
         limit = req.page * req.per_page
-        dup_of = self._duplicates_matching(searcher, main) if req.collapse_duplicates else {}
-        # Collapsing hides at most this many of the first hits, so this many more are read.
-        hidden = len(dup_of) - len(set(dup_of.values()))
         # Counting (the total and every facet) is done on bit sets; Whoosh only ranks.
         bits = self._bits
         base_bits = bits.query_bits(base)
         filter_bits = {n: bits.query_bits(q) for n, q in filters.items()}
         match_bits = reduce(and_, filter_bits.values(), base_bits)
+        dup_of = self._duplicates_matching(searcher, match_bits) if req.collapse_duplicates else {}
+        # Collapsing hides at most this many of the first hits, so this many more are read.
+        hidden = len(dup_of) - len(set(dup_of.values()))
         total = match_bits.bit_count() - hidden
         ranked = sortedby is None and text_q is not None
         results = searcher.search(
@@ -461,13 +455,10 @@ class SearchIndex:
             searcher._kb_dup_groups = cached
         return cached
 
-    def _duplicates_matching(self, searcher, q: wq.Query) -> dict[int, str]:
-        """The grouped documents that match `q`, with their group."""
+    def _duplicates_matching(self, searcher, match_bits: int) -> dict[int, str]:
+        """The grouped documents in the match set, with their group."""
         groups = self._dup_groups(searcher)
-        if not groups:
-            return {}
-        matching = searcher.docs_for_query(wq.And([q, wq.Every("dup_group")]))
-        return {n: groups[n] for n in matching if n in groups}
+        return {n: g for n, g in groups.items() if match_bits >> n & 1}
 
     @staticmethod
     def _collapsed(results, dup_of: dict[int, str], start: int, stop: int):
@@ -513,7 +504,7 @@ class SearchIndex:
         out = {}
         for term in searcher.lexicon("source"):
             name = term.decode("utf-8") if isinstance(term, bytes) else term
-            out[name] = sum(1 for _ in searcher.docs_for_query(wq.Term("source", name)))
+            out[name] = self._bits.term_bits("source", name).bit_count()
         return out
 
     def document(self, doc_id: str) -> StoredDocument | None:
