@@ -2,10 +2,10 @@
 
 Whoosh counts facets by scoring and categorising every matching document in Python,
 which is most of a faceted search's time when a query matches thousands of pages. Here
-a query's match set is computed from posting lists as one Python integer per term
-(bit i = document number i), combined with `&`, `|` and `~` — operations that run in C
-over the whole set at once — and a facet value's count is the population count of the
-match set AND that value's documents. Whoosh still ranks the top hits.
+a set of documents is one Python integer (bit i = document number i), combined with
+`&` and `|` — operations that run in C over the whole set at once — and a facet
+value's count is the population count of the match set AND that value's documents.
+The ranking (`indexer/ranking.py`) hands its match set over as a numpy mask.
 
 One `DocBits` belongs to one open searcher (one index version): the facet values' sets
 are built when it is created, term sets are cached as they are asked for.
@@ -16,11 +16,9 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
-from functools import reduce
-from operator import and_, or_
 
+import numpy as np
 from whoosh import fields
-from whoosh import query as wq
 from whoosh.reading import TermNotFound
 
 TERM_CACHE_SIZE = 2000
@@ -32,7 +30,8 @@ class DocBits:
     def __init__(self, searcher, facet_fields: dict[str, str], multi_valued: set[str]) -> None:
         self.searcher = searcher
         self.reader = searcher.reader()
-        self._nbytes = (self.reader.doc_count_all() + 7) // 8 + 1
+        self._doc_count = self.reader.doc_count_all()
+        self._nbytes = (self._doc_count + 7) // 8 + 1
         self.live = self.from_ids(self.reader.all_doc_ids())
         self._terms: OrderedDict[tuple[str, str], int] = OrderedDict()
         self._lock = threading.Lock()
@@ -82,24 +81,15 @@ class DocBits:
                 self._terms.popitem(last=False)
         return bits
 
-    def query_bits(self, q: wq.Query) -> int:
-        """The documents `q` matches. Boolean structure is evaluated on bit sets; what
-        needs positions or ranges (phrases, numeric ranges) asks Whoosh for its matches."""
-        if isinstance(q, wq.Term):
-            return self.term_bits(q.fieldname, q.text)
-        if isinstance(q, wq.Every):
-            return self.live
-        if isinstance(q, wq.AndMaybe):
-            return self.query_bits(q.a)
-        if isinstance(q, wq.AndNot):
-            return self.query_bits(q.a) & ~self.query_bits(q.b) & self.live
-        if isinstance(q, wq.Require):
-            return self.query_bits(q.a) & self.query_bits(q.b)
-        if isinstance(q, wq.And):
-            return reduce(and_, (self.query_bits(s) for s in q.subqueries), self.live)
-        if isinstance(q, wq.Or) and not q.minmatch:
-            return reduce(or_, (self.query_bits(s) for s in q.subqueries), 0)
-        return self.from_ids(self.searcher.docs_for_query(q)) & self.live
+    def from_mask(self, mask) -> int:
+        """The bit set of a numpy bool array over document numbers."""
+        packed = np.packbits(mask, bitorder="little").tobytes()
+        return int.from_bytes(packed, "little") & self.live
+
+    def to_mask(self, bits: int):
+        """A numpy bool array over document numbers from a bit set."""
+        raw = np.frombuffer(bits.to_bytes(self._nbytes, "little"), dtype=np.uint8)
+        return np.unpackbits(raw, bitorder="little")[: self._doc_count].view(bool)
 
     def counts(self, name: str, scope: int) -> dict[str, int]:
         """How many documents of `scope` have each value of facet `name` (zeros left out)."""

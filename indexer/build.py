@@ -27,7 +27,7 @@ from whoosh.writing import LockError
 
 from crawler.store import CrawlStore
 
-from . import neardup
+from . import neardup, vectors
 from .schema import build_schema, doc_id, index_fields
 from .suggest import VocabularyCounter
 
@@ -286,6 +286,8 @@ def update_index(
                 writer.cancel()
                 raise
             ix.close()
+            # The ranking's arrays of each new segment (indexer/vectors.py).
+            vectors.write_missing(tmp_dir)
             added = sum(1 for i in changed_ids if i not in old_manifest)
             info = BuildInfo(
                 version=build_dir.name.removeprefix("build-"),

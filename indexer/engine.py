@@ -15,14 +15,13 @@ import pickle
 import struct
 import threading
 import time
-from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import reduce
-from operator import and_
+from operator import and_, or_
 from pathlib import Path
 
-from whoosh import collectors, sorting
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.index import EmptyIndexError
@@ -32,8 +31,10 @@ from . import snippets
 from .bitsets import DocBits
 from .build import BuildInfo, IndexMissing, current_build
 from .query import analyzed_positions, build_query, parse_user_query, proximity_query
+from .ranking import Ranker, UnsupportedQuery, ordered, top
 from .schema import FACET_FIELDS, MULTI_VALUED
 from .suggest import VOCABULARY_FILE, Suggester
+from .vectors import VectorFileError, VectorIndex
 
 log = logging.getLogger(__name__)
 
@@ -58,17 +59,33 @@ _UNREADABLE = (
     KeyError,
     struct.error,
     pickle.UnpicklingError,
+    VectorFileError,
 )
 
 
-def proximity_bonus(searcher, parsed, docnums: list[int]) -> dict[int, float]:
-    """Extra score for the top hits whose typed words stand close together (a phrase with
-    slop), computed for those documents only. The same for the page and the export."""
+def proximity_bonus(ranker: Ranker, parsed, docnums: np.ndarray) -> np.ndarray:
+    """Extra score for the given top hits whose typed words stand close together (a
+    phrase with slop), computed for those documents only; one value per document of
+    `docnums`. The same for the page and the export."""
     near = proximity_query(parsed)
-    if near is None or not docnums:
-        return {}
-    found = searcher.search(near, filter=set(docnums), limit=len(docnums), optimize=False)
-    return {docnum: score for score, docnum in found.top_n}
+    if near is None or not len(docnums):
+        return np.zeros(len(docnums))
+    within = np.zeros(ranker.n, bool)
+    within[docnums] = True
+    found = ranker.evaluate(near, within)
+    return np.where(found.match[docnums], found.score[docnums], 0.0)
+
+
+def _reranked(ranker: Ranker, parsed, docs: np.ndarray, score: np.ndarray, tie) -> np.ndarray:
+    """`docs` (best first) with the first RERANK_DEPTH re-ordered by score plus the
+    proximity bonus; `score` gets the bonus added."""
+    head = docs[:RERANK_DEPTH]
+    bonus = proximity_bonus(ranker, parsed, head)
+    if not bonus.any():
+        return docs
+    score[head] += bonus
+    head = head[np.lexsort((tie[head], -score[head]))]
+    return np.concatenate((head, docs[RERANK_DEPTH:]))
 
 
 class IndexCorrupt(Exception):
@@ -162,11 +179,6 @@ class StoredDocument:
     content_type: str
 
 
-def _score(hit) -> float:
-    # Sorted (not scored) searches give a sort key instead of a score.
-    return round(float(hit.score), 4) if isinstance(hit.score, int | float) else 0.0
-
-
 def _hit(stored: dict, snippet: str, score: float, **extra) -> Hit:
     """A hit from a document's stored fields: the one place that maps them. Without a
     snippet the description (else the start of the text) stands in, escaped."""
@@ -204,9 +216,9 @@ def _marked_words(q: wq.Query | None) -> tuple[dict, dict]:
 def _snippet(stored: dict, words: tuple[dict, dict]) -> str:
     """The body's best passages with the query's words marked, else the title's."""
     for field_words in words:
-        for fieldname, top in (("body", 2), ("title", 1)):
+        for fieldname, passages in (("body", 2), ("title", 1)):
             terms = field_words.get(fieldname, frozenset())
-            text = snippets.snippet(stored.get(fieldname, ""), terms, top=top)
+            text = snippets.snippet(stored.get(fieldname, ""), terms, top=passages)
             if text:
                 return text
     return ""
@@ -214,28 +226,6 @@ def _snippet(stored: dict, words: tuple[dict, dict]) -> str:
 
 def _split(value: str | None) -> list[str]:
     return [v for v in (value or "").split(",") if v]
-
-
-class _FastReversedColumn(sorting.ReversedColumnCategorizer):
-    """Whoosh's reversed column order with a dict lookup: its own `key_for` does a
-    list.index over the distinct values for every hit (0.3 s at 10k hits by date)."""
-
-    def __init__(self, global_searcher, fieldname: str) -> None:
-        super().__init__(global_searcher, fieldname)
-        self._order = {value: i for i, value in enumerate(self._values)}
-
-    def key_for(self, matcher, segment_docnum):
-        return 0 - self._order[self._creader[segment_docnum]]
-
-
-class _NewestFirst(sorting.FieldFacet):
-    """`FieldFacet(fieldname, reverse=True)` on a sortable field, fast."""
-
-    def __init__(self, fieldname: str) -> None:
-        super().__init__(fieldname, reverse=True)
-
-    def categorizer(self, global_searcher):
-        return _FastReversedColumn(global_searcher, self.fieldname)
 
 
 class SearchIndex:
@@ -250,6 +240,8 @@ class SearchIndex:
         self._info: BuildInfo | None = None
         self._checked = 0.0
         self._bits: DocBits | None = None
+        self._ranker: Ranker | None = None
+        self._ranks: _Ranks | None = None
         self._suggester: tuple[Path, Suggester] | None = None
         # Whoosh readers are not thread-safe: a segment's files are shared objects that
         # are seek()ed then read, so two threads reading at once get each other's bytes
@@ -274,6 +266,8 @@ class SearchIndex:
                     searcher = ix.searcher()
                     info = BuildInfo.read(build)
                     bits = DocBits(searcher, FACET_FIELDS, MULTI_VALUED)
+                    ranker = Ranker(VectorIndex(build, searcher))
+                    ranks = _Ranks(searcher)
                 except _UNREADABLE as exc:
                     raise IndexCorrupt(
                         f"index {build} cannot be opened ({exc}); rebuild it with "
@@ -282,7 +276,7 @@ class SearchIndex:
                 # The old searcher is left to the garbage collector: a request in
                 # another thread may still be reading from it.
                 self._build, self._ix, self._searcher, self._info = build, ix, searcher, info
-                self._bits = bits
+                self._bits, self._ranker, self._ranks = bits, ranker, ranks
                 log.info("serving index %s (%d documents)", build.name, info.documents)
             return self._searcher, self._info
 
@@ -291,27 +285,35 @@ class SearchIndex:
 
     # --- search -------------------------------------------------------------
 
-    def _filter_queries(self, req: SearchRequest, searcher) -> dict[str, wq.Query]:
-        out: dict[str, wq.Query] = {}
+    def _filter_bits(self, req: SearchRequest) -> dict[str, int]:
+        """Each active filter's documents as a bit set, by facet name."""
+        facets = self._bits.facets
+        out: dict[str, int] = {}
         for name, values in req.filters.items():
-            fieldname = FACET_FIELDS.get(name)
-            if fieldname is None:
+            if name not in FACET_FIELDS:
                 raise QueryError(f"unknown filter {name!r}")
             if not values:
                 continue
-            if fieldname == "year":
-                years = [int(v) for v in values if str(v).isdigit()]
-                out[name] = wq.Or([wq.NumericRange("year", y, y) for y in years])
-            else:
-                out[name] = wq.Or([wq.Term(fieldname, v) for v in values])
+            keys = [str(int(v)) for v in values if str(v).isdigit()] if name == "year" else values
+            out[name] = reduce(or_, (facets[name].get(str(k), 0) for k in keys), 0)
         if req.year_from is not None or req.year_to is not None:
-            # whoosh-reloaded 2.7.5's NumericRange matches every document when an end
-            # is open or far out (e.g. 0..1990, 2020..9999), so an open end gets the
-            # bound the request parameters allow; ranges within it were checked exact.
             low = req.year_from if req.year_from is not None else YEAR_BOUNDS[0]
             high = req.year_to if req.year_to is not None else YEAR_BOUNDS[1]
-            out["_years"] = wq.NumericRange("year", low, high)
+            years = (b for y, b in facets["year"].items() if low <= int(y) <= high)
+            out["_years"] = reduce(or_, years, 0)
         return out
+
+    def _matches(self, req: SearchRequest, parsed):
+        """(text query, its scores or None, the text query's bit set, filter bit sets)."""
+        text_q = build_query(parsed)
+        filter_bits = self._filter_bits(req)
+        if text_q is None:
+            return None, None, self._bits.live, filter_bits
+        try:
+            scored = self._ranker.evaluate(text_q)
+        except UnsupportedQuery as exc:  # query.py makes nothing else; say so if it does
+            raise QueryError(str(exc)) from exc
+        return text_q, scored, self._bits.from_mask(scored.match), filter_bits
 
     @staticmethod
     def _facet_values(name: str, groups: dict, selected: list[str], limit: int) -> list[FacetValue]:
@@ -342,39 +344,25 @@ class SearchIndex:
             raise QueryError(f"page × per_page may be at most {MAX_RESULT_WINDOW}")
         searcher, info = self._current()
         parsed = parse_user_query(req.query)
-        text_q = build_query(parsed)
-        filters = self._filter_queries(req, searcher)
-        base = text_q if text_q is not None else wq.Every()
-        main = wq.And([base, *filters.values()]) if filters else base
-
-        if req.sort == "date" or text_q is None:
-            sortedby = [_NewestFirst("date"), sorting.FieldFacet("id")]
-        else:
-            sortedby = None
+        text_q, scored, base_bits, filter_bits = self._matches(req, parsed)
         selected_facets = {n for n, v in req.filters.items() if v}
         limit = req.page * req.per_page
-        # Counting (the total and every facet) is done on bit sets; Whoosh only ranks.
+        # Counting (the total and every facet) is done on bit sets, ranking on arrays.
         bits = self._bits
-        base_bits = bits.query_bits(base)
-        filter_bits = {n: bits.query_bits(q) for n, q in filters.items()}
         match_bits = reduce(and_, filter_bits.values(), base_bits)
         dup_of = self._duplicates_matching(searcher, match_bits) if req.collapse_duplicates else {}
         # Collapsing hides at most this many of the first hits, so this many more are read.
         hidden = len(dup_of) - len(set(dup_of.values()))
         total = match_bits.bit_count() - hidden
-        ranked = sortedby is None and text_q is not None
-        results = searcher.search(
-            main,
-            limit=max(limit + hidden, RERANK_DEPTH) if ranked else limit + hidden,
-            sortedby=sortedby,
-        )
-        if ranked:
-            head = results.top_n[:RERANK_DEPTH]
-            bonus = proximity_bonus(searcher, parsed, [d for _, d in head])
-            if bonus:
-                head = sorted(((s + bonus.get(d, 0.0), d) for s, d in head),
-                              key=lambda sd: (-sd[0], sd[1]))  # fmt: skip
-                results.top_n = head + results.top_n[RERANK_DEPTH:]
+        match = bits.to_mask(match_bits)
+        ranks = self._ranks
+        if scored is not None and req.sort != "date":
+            score = scored.score
+            docs = top(match, score, ranks.by_id, max(limit + hidden, RERANK_DEPTH))
+            docs = _reranked(self._ranker, parsed, docs, score, ranks.by_id)
+        else:
+            score = None
+            docs = ordered(match, ranks.newest_first, limit + hidden)
         facets: dict[str, list[FacetValue]] = {}
         if req.with_facets:
             for name in FACET_FIELDS:
@@ -391,13 +379,13 @@ class SearchIndex:
         words = _marked_words(text_q)
         hits = []
         start = (req.page - 1) * req.per_page
-        for hit in self._collapsed(results, dup_of, start, limit):
-            stored = hit.fields()
+        for docnum in self._collapsed(docs.tolist(), dup_of, start, limit):
+            stored = searcher.stored_fields(docnum)
             hits.append(
                 _hit(
                     stored,
                     _snippet(stored, words),
-                    _score(hit),
+                    0.0 if score is None else round(float(score[docnum]), 4),
                     copies=self._copies(searcher, stored) if dup_of else [],
                 )
             )
@@ -461,16 +449,16 @@ class SearchIndex:
         return {n: g for n, g in groups.items() if match_bits >> n & 1}
 
     @staticmethod
-    def _collapsed(results, dup_of: dict[int, str], start: int, stop: int):
-        """Hits `start:stop` of `results` once every near-duplicate group is cut back
-        to its first (best-ranked) member."""
+    def _collapsed(docs: list[int], dup_of: dict[int, str], start: int, stop: int):
+        """Document numbers `start:stop` of `docs` once every near-duplicate group is
+        cut back to its first (best-ranked) member."""
         if not dup_of:
-            yield from results[start:stop]
+            yield from docs[start:stop]
             return
         seen: set[str] = set()
         position = 0
-        for hit in results:
-            group = dup_of.get(hit.docnum)
+        for docnum in docs:
+            group = dup_of.get(docnum)
             if group is not None:
                 if group in seen:
                     continue
@@ -478,7 +466,7 @@ class SearchIndex:
             if position >= stop:
                 return
             if position >= start:
-                yield hit
+                yield docnum
             position += 1
 
     @staticmethod
@@ -542,7 +530,7 @@ class SearchIndex:
             return []
         out = []
         for hit in searcher.more_like(docnum, "body", top=limit, numterms=15):
-            out.append(_hit(hit.fields(), "", _score(hit)))
+            out.append(_hit(hit.fields(), "", round(float(hit.score), 4)))
         return out
 
     # --- the whole result set, streamed (exports, feeds) -----------------------
@@ -565,46 +553,31 @@ class SearchIndex:
     def _iter_hits(self, req: SearchRequest, cap: int | None, with_text: bool) -> HitStream:
         searcher, info = self._current()
         parsed = parse_user_query(req.query)
-        text_q = build_query(parsed)
-        filters = self._filter_queries(req, searcher)
-        base = text_q if text_q is not None else wq.Every()
-        main = wq.And([base, *filters.values()]) if filters else base
-        by_date = req.sort == "date" or text_q is None
-
-        collector = _AllMatches(scored=not by_date)
-        context = searcher.context(needs_current=not by_date, weighting=searcher.weighting)
-        searcher.search_with_collector(main, collector, context)
-        docnums, scores = collector.docnums, collector.scores
-        total = len(docnums)
-
-        id_key = _sort_key(searcher, "id", reverse=False)
+        text_q, scored, base_bits, filter_bits = self._matches(req, parsed)
+        match = self._bits.to_mask(reduce(and_, filter_bits.values(), base_bits))
+        ranks = self._ranks
+        by_date = req.sort == "date" or scored is None
         if by_date:
-            date_key = _sort_key(searcher, "date", reverse=True)
-            order = sorted(range(total), key=lambda i: (date_key(docnums[i]), id_key(docnums[i])))
+            score = None
+            docs = ordered(match, ranks.newest_first, None)
         else:
-            order = sorted(range(total), key=lambda i: (-scores[i], id_key(docnums[i])))
+            score = scored.score
+            docs = top(match, score, ranks.by_id, None)
             # The page re-ranks its best hits by word proximity: so does the export.
-            bonus = proximity_bonus(searcher, parsed, [docnums[i] for i in order[:RERANK_DEPTH]])
-            for i in order[:RERANK_DEPTH]:
-                scores[i] += bonus.get(docnums[i], 0.0)
-            order[:RERANK_DEPTH] = sorted(
-                order[:RERANK_DEPTH], key=lambda i: (-scores[i], id_key(docnums[i]))
-            )
-        order_array = array("q", order)
-        del order
-
+            docs = _reranked(self._ranker, parsed, docs, score, ranks.by_id)
+        total = len(docs)
         words = _marked_words(text_q)
         limit = total if cap is None else min(cap, total)
 
         def hits() -> Iterator[Hit]:
-            for i in order_array[:limit]:
+            for docnum in docs[:limit].tolist():
                 # One hit's reads at a time under the lock, released before the yield.
                 with self._reading:
-                    stored = searcher.stored_fields(docnums[i])
+                    stored = searcher.stored_fields(docnum)
                 yield _hit(
                     stored,
                     _snippet(stored, words),
-                    0.0 if by_date else round(scores[i], 4),
+                    0.0 if score is None else round(float(score[docnum]), 4),
                     text=stored.get("body", "") if with_text else "",
                 )
 
@@ -621,38 +594,35 @@ class HitStream:
     hits: Iterator[Hit]
 
 
-class _AllMatches(collectors.Collector):
-    """Collects every match into two compact arrays: (document number, score)."""
+class _Ranks:
+    """Sort orders of one searcher's documents, as a rank per document number: by id
+    (what breaks ties of equal scores, so a repeated search gives the same order) and
+    newest first (dates descending, undated last, ties by id)."""
 
-    def __init__(self, scored: bool) -> None:
-        self.scored = scored
-
-    def prepare(self, top_searcher, q, context) -> None:
-        super().prepare(top_searcher, q, context)
-        self.docnums = array("q")
-        self.scores = array("d")
-
-    def collect(self, sub_docnum):
-        self.docnums.append(self.offset + sub_docnum)
-        if self.scored:
-            self.scores.append(self.matcher.score())
-
-    def sort_key(self, sub_docnum):
-        return 0
-
-    def count(self) -> int:
-        return len(self.docnums)
-
-    def all_ids(self):
-        return self.docnums
+    def __init__(self, searcher) -> None:
+        reader = searcher.reader()
+        n = reader.doc_count_all()
+        ids = _column(reader, "id", n)
+        dates = _column(reader, "date", n)
+        self.by_id = _rank(np.argsort(np.asarray(ids, dtype=str), kind="stable"))
+        # Undated ("") sorts below every date, so it comes last when reversed.
+        date_codes = np.unique(np.asarray(dates, dtype=str), return_inverse=True)[1]
+        self.newest_first = _rank(np.lexsort((self.by_id, -date_codes)))
 
 
-def _sort_key(searcher, fieldname: str, reverse: bool):
-    """A function docnum -> sort key from Whoosh's own categorizer, the one the API's
-    `sortedby` uses (for the unsortable id field it caches the order in the searcher)."""
-    categorizer = sorting.FieldFacet(fieldname, reverse=reverse).categorizer(searcher)
-    categorizer.set_searcher(searcher, 0)
-    return lambda docnum: categorizer.key_for(None, docnum)
+def _column(reader, fieldname: str, n: int) -> list[str]:
+    column = reader.column_reader(fieldname)
+    out = []
+    for docnum in range(n):
+        value = column[docnum]
+        out.append(value.decode("utf-8") if isinstance(value, bytes) else (value or ""))
+    return out
+
+
+def _rank(order: np.ndarray) -> np.ndarray:
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank
 
 
 def _positive_terms(q: wq.Query, min_boost: float = 0.0) -> dict[str, frozenset[str]]:

@@ -1,0 +1,341 @@
+"""Posting lists as flat arrays: the data the ranking reads (`indexer/ranking.py`).
+
+Whoosh keeps the index: terms, postings, stored fields. It also walks a posting list
+one document at a time in Python, which costs about a microsecond per posting — a
+query whose words occur on most pages of a 10,000-document index spends hundreds of
+milliseconds there. So after each commit, every new segment's postings of the scored
+fields (document numbers, term weights, and for `body` the positions) are copied once
+into one file per segment, `vectors-<segment id>.kbv`, which the searcher maps into
+memory and reads with numpy: a whole posting list becomes one array operation.
+
+Whoosh segments never change once written, so a segment's file is made once and
+hard-linked into later builds together with the segment (`build._copy_build`). The
+arrays are derived from Whoosh's own postings, so the analysis stays defined in one
+place. A file that is missing (an index made before this module) is rebuilt in memory
+when the index is opened.
+
+File layout: 8-byte magic, 8-byte header length, a JSON header naming each array's
+dtype, offset and length, then the arrays, each 8-byte aligned.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import pickle
+import struct
+from collections import OrderedDict
+from dataclasses import dataclass
+from itertools import chain
+from pathlib import Path
+
+import numpy as np
+from whoosh.codec.whoosh3 import W3LeafMatcher
+
+from .schema import FIELD_BOOSTS
+
+log = logging.getLogger(__name__)
+
+SCORED_FIELDS = tuple(FIELD_BOOSTS)
+POSITION_FIELDS = frozenset({"body"})
+MAGIC = b"KBVEC001"
+PREFIX = "vectors-"
+SUFFIX = ".kbv"
+_POSTINGS_CACHE = 4096
+
+
+class VectorFileError(ValueError):
+    """A vector file is missing parts or is not one of ours."""
+
+
+def vector_file(segment_id: str) -> str:
+    return f"{PREFIX}{segment_id}{SUFFIX}"
+
+
+# --- writing (after a commit) --------------------------------------------------------
+
+
+def _raw_matcher(reader, fieldname: str, text: bytes) -> W3LeafMatcher:
+    """The codec's own matcher: every posting, deleted documents included (the
+    searcher masks those), without the per-posting wrappers."""
+    m = reader.postings(fieldname, text)
+    while not isinstance(m, W3LeafMatcher):
+        child = getattr(m, "child", None)
+        if child is None:
+            raise VectorFileError(f"unexpected posting reader {type(m).__name__}")
+        m = child
+    return m
+
+
+def _blocks(m: W3LeafMatcher, with_values: bool):
+    """(ids, weights, values) of each block of a posting list. This reaches into
+    whoosh-reloaded's W3 codec (the version is pinned in pyproject.toml)."""
+    while m.is_active():
+        m._read_ids()
+        m._read_weights()
+        if with_values:
+            m._read_values()
+        yield m._ids, m._weights, (m._values if with_values else None)
+        if m._lastblock:
+            break
+        m._goto(m._nextoffset)
+
+
+def _decode_positions(values) -> tuple[list[int], list[int]]:
+    """(positions per posting, flat positions) from Whoosh's Positions values: a count
+    then the pickled deltas of each posting's positions."""
+    lists = [pickle.loads(v[4:] if v.endswith(b".") else v[4:] + b".") for v in values]
+    return [len(x) for x in lists], list(chain.from_iterable(lists))
+
+
+def _field_arrays(reader, fieldname: str) -> dict[str, np.ndarray]:
+    positions = fieldname in POSITION_FIELDS
+    terms: list[bytes] = []
+    post_ends: list[int] = []
+    docs: list = []
+    weights: list = []
+    pos_counts: list[int] = []
+    deltas: list[int] = []
+    total = 0
+    for text in reader.lexicon(fieldname):
+        for ids, ws, values in _blocks(_raw_matcher(reader, fieldname, text), positions):
+            docs.append(np.asarray(ids, dtype=np.int32))
+            weights.append(np.asarray(ws, dtype=np.float32))
+            total += len(ids)
+            if positions:
+                counts, flat = _decode_positions(values)
+                pos_counts.extend(counts)
+                deltas.extend(flat)
+        terms.append(text)
+        post_ends.append(total)
+    term_ends = np.cumsum([len(t) for t in terms], dtype=np.int64)
+    out = {
+        "terms": np.frombuffer(b"".join(terms), dtype=np.uint8),
+        "term_ends": term_ends,
+        "post_ends": np.asarray(post_ends, dtype=np.int64),
+        "docs": np.concatenate(docs) if docs else np.zeros(0, np.int32),
+        "weights": np.concatenate(weights) if weights else np.zeros(0, np.float32),
+        "lengths": _lengths(reader, fieldname),
+    }
+    if positions:
+        counts = np.asarray(pos_counts, dtype=np.int64)
+        ends = np.cumsum(counts)
+        running = np.cumsum(np.asarray(deltas, dtype=np.int64))
+        # Deltas restart at each posting: subtract the running sum before it.
+        previous = np.concatenate(([0], running[ends[:-1] - 1])) if len(ends) else np.zeros(0)
+        out["pos_ends"] = ends
+        out["positions"] = (running - np.repeat(previous, counts).astype(np.int64)).astype(np.int32)
+    return out
+
+
+def _lengths(reader, fieldname: str) -> np.ndarray:
+    """Each document's field length as Whoosh's scorer sees it (stored as one byte)."""
+    n = reader.doc_count_all()
+    length = reader.doc_field_length
+    return np.fromiter((length(i, fieldname) or 0 for i in range(n)), dtype=np.float32, count=n)
+
+
+def segment_arrays(reader) -> dict[str, np.ndarray]:
+    """Every array of one segment reader, keyed `field.name`."""
+    out = {}
+    for fieldname in SCORED_FIELDS:
+        for name, arr in _field_arrays(reader, fieldname).items():
+            out[f"{fieldname}.{name}"] = arr
+    return out
+
+
+def _write(path: Path, doc_count: int, arrays: dict[str, np.ndarray]) -> None:
+    header: dict = {"doc_count": doc_count, "arrays": {}}
+    offset = 0
+    for name, arr in arrays.items():
+        header["arrays"][name] = [arr.dtype.str, offset, int(arr.size)]
+        offset += (arr.nbytes + 7) // 8 * 8
+    raw = json.dumps(header).encode("utf-8")
+    raw += b" " * (-(len(raw) + 16) % 8)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(MAGIC + struct.pack("<Q", len(raw)) + raw)
+        for arr in arrays.values():
+            data = np.ascontiguousarray(arr).tobytes()
+            fh.write(data + b"\0" * (-len(data) % 8))
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def write_missing(index_dir: Path) -> int:
+    """Write the vector file of every segment of the index in `index_dir` that has
+    none, and remove those of segments no longer in it. Returns how many were written."""
+    from whoosh import index as whoosh_index
+
+    index_dir = Path(index_dir)
+    ix = whoosh_index.open_dir(str(index_dir))
+    written = 0
+    wanted: set[str] = set()
+    with ix.reader() as reader:
+        for leaf, _offset in reader.leaf_readers():
+            name = vector_file(leaf.segment().segment_id())
+            wanted.add(name)
+            if not (index_dir / name).exists():
+                _write(index_dir / name, leaf.doc_count_all(), segment_arrays(leaf))
+                written += 1
+    ix.close()
+    for item in index_dir.glob(f"{PREFIX}*{SUFFIX}"):
+        if item.name not in wanted:
+            item.unlink()
+    return written
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def _read(path: Path) -> tuple[int, dict[str, np.ndarray]]:
+    mm = np.memmap(path, dtype=np.uint8, mode="r")
+    if bytes(mm[:8]) != MAGIC:
+        raise VectorFileError(f"{path.name} is not a vector file")
+    (size,) = struct.unpack("<Q", bytes(mm[8:16]))
+    header = json.loads(bytes(mm[16 : 16 + size]).decode("utf-8"))
+    base = 16 + size
+    arrays = {}
+    for name, (dtype, offset, count) in header["arrays"].items():
+        dt = np.dtype(dtype)
+        start = base + offset
+        end = start + count * dt.itemsize
+        if end > len(mm):
+            raise VectorFileError(f"{path.name} is truncated")
+        arrays[name] = mm[start:end].view(dt)
+    return int(header["doc_count"]), arrays
+
+
+@dataclass
+class TermPostings:
+    """One term's postings over the whole index."""
+
+    docs: np.ndarray  # global document numbers, ascending
+    weights: np.ndarray  # term weight (Whoosh's BM25 tf) per posting
+    _pos_ends: np.ndarray | None = None  # end of each posting's positions in _positions
+    _positions: np.ndarray | None = None
+
+    def keys(self, keep: np.ndarray) -> np.ndarray:
+        """Sorted (document << 32 | position) of every position in the documents where
+        `keep` (a bool array over documents) is true."""
+        if self._positions is None:
+            raise VectorFileError("this field has no positions")
+        chosen = np.flatnonzero(keep[self.docs])
+        if not len(chosen):
+            return np.zeros(0, np.int64)
+        ends = self._pos_ends[chosen]
+        starts = np.where(chosen > 0, self._pos_ends[chosen - 1], 0)
+        counts = ends - starts
+        # The positions of the chosen postings, gathered without a Python loop.
+        offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+        idx = np.arange(int(counts.sum()), dtype=np.int64) + offsets
+        docs = np.repeat(self.docs[chosen].astype(np.int64), counts)
+        return (docs << 32) | self._positions[idx].astype(np.int64)
+
+
+class _Field:
+    """One field of one segment."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], fieldname: str) -> None:
+        self.a = {k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith(fieldname + ".")}
+        for needed in ("terms", "term_ends", "post_ends", "docs", "weights", "lengths"):
+            if needed not in self.a:
+                raise VectorFileError(f"vector file lacks {fieldname}.{needed}")
+        self._lookup: dict[bytes, int] | None = None
+
+    def term_index(self, text: bytes) -> int | None:
+        if self._lookup is None:
+            blob = self.a["terms"].tobytes()
+            ends = self.a["term_ends"].tolist()
+            starts = [0, *ends[:-1]] if ends else []
+            self._lookup = {blob[s:e]: i for i, (s, e) in enumerate(zip(starts, ends, strict=True))}
+        return self._lookup.get(text)
+
+    def postings(self, i: int, offset: int) -> TermPostings:
+        ends = self.a["post_ends"]
+        start = int(ends[i - 1]) if i else 0
+        stop = int(ends[i])
+        docs = self.a["docs"][start:stop]
+        if offset:
+            docs = docs.astype(np.int64) + offset
+        if "positions" not in self.a:
+            return TermPostings(docs, self.a["weights"][start:stop])
+        pos_ends = self.a["pos_ends"]
+        first = int(pos_ends[start - 1]) if start else 0
+        last = int(pos_ends[stop - 1]) if stop > start else first
+        return TermPostings(
+            docs,
+            self.a["weights"][start:stop],
+            pos_ends[start:stop] - first,
+            self.a["positions"][first:last],
+        )
+
+
+class VectorIndex:
+    """The arrays of every segment of one open searcher, addressed by global document
+    number (the searcher's), with the statistics BM25F needs."""
+
+    def __init__(self, build_dir: Path, searcher) -> None:
+        self.searcher = searcher
+        reader = searcher.reader()
+        self.doc_count = reader.doc_count_all()
+        self._segments: list[tuple[int, dict[str, _Field]]] = []
+        lengths: dict[str, list[np.ndarray]] = {f: [] for f in SCORED_FIELDS}
+        live = np.ones(self.doc_count, dtype=bool)
+        for leaf, offset in reader.leaf_readers():
+            path = Path(build_dir) / vector_file(leaf.segment().segment_id())
+            if path.exists():
+                count, arrays = _read(path)
+            else:
+                log.warning("%s missing: reading the segment's postings (slow)", path.name)
+                count, arrays = leaf.doc_count_all(), segment_arrays(leaf)
+            if count != leaf.doc_count_all():
+                raise VectorFileError(f"{path.name} does not match its segment")
+            fields_ = {f: _Field(arrays, f) for f in SCORED_FIELDS}
+            self._segments.append((offset, fields_))
+            for f in SCORED_FIELDS:
+                lengths[f].append(fields_[f].a["lengths"])
+            if leaf.has_deletions():
+                live[offset : offset + count] = False
+                live[offset + np.fromiter(leaf.all_doc_ids(), dtype=np.int64)] = True
+        self.live = live
+        self.lengths = {
+            f: (np.concatenate(parts) if len(parts) > 1 else np.asarray(parts[0]))
+            if parts
+            else np.zeros(0, np.float32)
+            for f, parts in lengths.items()
+        }
+        self.avg_length = {f: (searcher.avg_field_length(f) or 1.0) for f in SCORED_FIELDS}
+        self._cache: OrderedDict[tuple[str, bytes], TermPostings | None] = OrderedDict()
+
+    def postings(self, fieldname: str, text: str | bytes) -> TermPostings | None:
+        """The term's postings over all segments, or None when no document has it."""
+        if fieldname not in SCORED_FIELDS:
+            return None
+        key = text.encode("utf-8") if isinstance(text, str) else text
+        cached = self._cache.get((fieldname, key), False)
+        if cached is not False:
+            return cached
+        parts = []
+        for offset, fields_ in self._segments:
+            field = fields_[fieldname]
+            i = field.term_index(key)
+            if i is not None:
+                parts.append(field.postings(i, offset))
+        found = parts[0] if len(parts) == 1 else _merged(parts) if parts else None
+        self._cache[(fieldname, key)] = found
+        if len(self._cache) > _POSTINGS_CACHE:
+            self._cache.popitem(last=False)
+        return found
+
+
+def _merged(parts: list[TermPostings]) -> TermPostings:
+    docs = np.concatenate([p.docs.astype(np.int64) for p in parts])
+    weights = np.concatenate([p.weights for p in parts])
+    if parts[0]._positions is None:
+        return TermPostings(docs, weights)
+    shift = np.cumsum([0] + [len(p._positions) for p in parts[:-1]])
+    pos_ends = np.concatenate([p._pos_ends + s for p, s in zip(parts, shift, strict=True)])
+    return TermPostings(docs, weights, pos_ends, np.concatenate([p._positions for p in parts]))

@@ -1,0 +1,198 @@
+"""The array ranking (indexer/ranking.py on indexer/vectors.py) against Whoosh itself:
+the same BM25F scores and the same phrase matches on the sample index; the vector files
+follow the segments through updates, deletions and damage."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+
+from crawler.store import CrawlStore, Document
+from indexer.build import current_build, update_index
+from indexer.engine import IndexCorrupt, SearchIndex, SearchRequest
+from indexer.query import build_query, parse_user_query
+from indexer.ranking import Ranker, ordered, top
+from indexer.vectors import PREFIX, SUFFIX, VectorIndex, write_missing
+
+
+@pytest.fixture(scope="module")
+def whoosh_and_ranker(sample_data):
+    build = current_build(sample_data)
+    searcher = whoosh_index.open_dir(str(build)).searcher()
+    yield searcher, Ranker(VectorIndex(build, searcher))
+    searcher.close()
+
+
+def _whoosh_scores(searcher, q) -> dict[int, float]:
+    return {hit.docnum: hit.score for hit in searcher.search(q, limit=None, optimize=False)}
+
+
+T = wq.Term
+# Queries of the shapes query.py builds, on words that occur a few to many times.
+SHAPES = [
+    T("body", "jeugdrad"),
+    T("title", "speelruimt", boost=2.0),
+    wq.And([T("body", "kind"), T("body", "gemeent")]),
+    wq.Or([T("body", "boa"), T("headings", "opvang"), T("description", "kinderrecht")]),
+    wq.AndMaybe(T("body", "jonger"), wq.Or([T("title", "jonger", boost=2.0)])),
+    wq.AndNot(T("body", "jeugdrad"), T("body", "advie")),
+    wq.Or([T("body", "jongerenparticipatie"),
+           wq.And([T("body", "jonger"), T("body", "participatie")], boost=0.3)]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("q", SHAPES, ids=str)
+def test_scores_equal_whooshs_bm25f(whoosh_and_ranker, q):
+    searcher, ranker = whoosh_and_ranker
+    expected = _whoosh_scores(searcher, q)
+    got = ranker.evaluate(q)
+    assert expected, "the query must match something to be a test"
+    assert set(np.flatnonzero(got.match).tolist()) == set(expected)
+    for docnum, score in expected.items():
+        assert got.score[docnum] == pytest.approx(score, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "words,slop",
+    [
+        (["jeugdrad"], 1),
+        (["kind", "jonger"], 1),
+        (["buitenschol", "opvang"], 1),
+        (["lokal", "jeugdbeleid"], 1),
+        (["jonger", "gemeent"], 4),
+        (["kind", "jonger", "gemeent"], 6),
+    ],
+)
+def test_phrases_match_what_whoosh_matches(whoosh_and_ranker, words, slop):
+    searcher, ranker = whoosh_and_ranker
+    q = wq.Phrase("body", words, slop=slop)
+    expected = _whoosh_scores(searcher, q)
+    got = ranker.evaluate(q)
+    assert set(np.flatnonzero(got.match).tolist()) == set(expected)
+    for docnum, score in expected.items():
+        assert got.score[docnum] == pytest.approx(score, rel=1e-6)
+
+
+def test_phrase_within_limits_the_documents(whoosh_and_ranker):
+    searcher, ranker = whoosh_and_ranker
+    q = wq.Phrase("body", ["kind", "jonger"])
+    everywhere = np.flatnonzero(ranker.evaluate(q).match)
+    assert len(everywhere) > 3
+    within = np.zeros(ranker.n, bool)
+    within[everywhere[:2]] = True
+    within[0] = True
+    assert set(np.flatnonzero(ranker.evaluate(q, within).match)) <= set(everywhere[:2]) | {0}
+    assert set(everywhere[:2]) <= set(np.flatnonzero(ranker.evaluate(q, within).match))
+
+
+def test_coordination_rewards_documents_with_more_of_the_words(whoosh_and_ranker):
+    _, ranker = whoosh_and_ranker
+    a, b = T("body", "jeugdrad"), T("body", "verkies")
+    plain = ranker.evaluate(wq.Or([a, b]))
+    coord = ranker.evaluate(wq.Or([a, b], scale=0.9))
+    both = np.flatnonzero(ranker.evaluate(wq.And([a, b])).match)
+    one = np.flatnonzero(plain.match & ~ranker.evaluate(wq.And([a, b])).match)
+    assert len(both) and len(one)
+    # SQR with 2 terms: (score + (matching - 1) / (2 - 0.9)^2) * 1/2
+    d = both[0]
+    assert coord.score[d] == pytest.approx((plain.score[d] + 1 / 1.1**2) / 2)
+    d = one[0]
+    assert coord.score[d] == pytest.approx(plain.score[d] / 2)
+
+
+def test_a_missing_word_does_not_zero_the_scores(whoosh_and_ranker):
+    # Whoosh's coordination scores every document 0 when only one term of an Or
+    # exists; ours leaves a single existing term's ranking alone.
+    _, ranker = whoosh_and_ranker
+    q = build_query(parse_user_query("jeugdraad xqzzyvw"))
+    got = ranker.evaluate(q)
+    assert got.match.sum() > 10 and len(set(got.score[got.match].round(6))) > 5
+
+
+def test_top_and_ordered_break_ties_by_the_given_rank():
+    match = np.array([True, True, True, False, True])
+    score = np.array([1.0, 2.0, 1.0, 9.0, 2.0])
+    tie = np.array([4, 3, 2, 1, 0])
+    assert top(match, score, tie, None).tolist() == [4, 1, 2, 0]
+    assert top(match, score, tie, 2).tolist() == [4, 1]
+    assert ordered(match, np.array([3, 0, 1, 2, 4]), 2).tolist() == [1, 2]
+
+
+def _doc(n: int, text: str) -> Document:
+    return Document(
+        url=f"https://www.vvsg.be/t/{n}",
+        source="test",
+        title=f"Bericht {n}",
+        text=text,
+        doc_type="nieuws",
+        content_hash=hashlib.sha256(text.encode()).hexdigest(),
+        fetched_at="2026-01-01T00:00:00+00:00",
+        date=f"2025-01-{n % 28 + 1:02d}",
+    )
+
+
+def _save(store: CrawlStore, doc: Document) -> None:
+    store.save_document(doc, http_status=200, final_url=doc.url, etag=None, last_modified=None)
+
+
+def _vector_files(build):
+    return sorted(p.name for p in build.glob(f"{PREFIX}*{SUFFIX}"))
+
+
+def _indexed(folder, texts: list[str]) -> tuple[CrawlStore, object]:
+    """A crawl store with one document per text, indexed; (store, build folder)."""
+    store = CrawlStore(folder / "crawl.sqlite")
+    for n, text in enumerate(texts):
+        _save(store, _doc(n, text))
+    update_index(folder, progress=False)
+    return store, current_build(folder)
+
+
+def test_vector_files_follow_segments_through_updates(tmp_path):
+    texts = [f"De jeugdraad van gemeente {n} vergadert over speelruimte. " * 5 for n in range(12)]
+    store, first = _indexed(tmp_path, texts)
+    assert len(_vector_files(first)) == 1
+
+    # One document changes, one is removed from the store: an update adds a segment.
+    _save(store, _doc(3, "Een fuifbeleid voor jongeren, met een fuifzaal. " * 5))
+    store.mark_status("https://www.vvsg.be/t/5", "test", "gone", http_status=410)
+    info = update_index(tmp_path, progress=False)
+    assert info.mode == "update"
+    second = current_build(tmp_path)
+    segments = {p.name.removeprefix("MAIN_").removesuffix(".seg") for p in second.glob("*.seg")}
+    assert _vector_files(second) == sorted(f"{PREFIX}MAIN_{s}{SUFFIX}" for s in segments)
+
+    index = SearchIndex(tmp_path)
+    jeugdraad = index.search(SearchRequest(query="jeugdraad", per_page=50))
+    urls = {h.url for h in jeugdraad.hits}
+    assert jeugdraad.total == 10, sorted(urls)  # 12, less the changed and the removed one
+    assert "https://www.vvsg.be/t/5" not in urls and "https://www.vvsg.be/t/3" not in urls
+    fuif = index.search(SearchRequest(query="fuifbeleid"))
+    assert [h.url for h in fuif.hits] == ["https://www.vvsg.be/t/3"]
+
+
+def test_a_missing_vector_file_is_rebuilt_in_memory(tmp_path):
+    texts = [f"Kinderrechten in gemeente {n}: een kinderrechtenverdrag. " * 3 for n in range(6)]
+    _, build = _indexed(tmp_path, texts)
+    before = SearchIndex(tmp_path).search(SearchRequest(query="kinderrechten"))
+    for name in _vector_files(build):
+        (build / name).unlink()
+    after = SearchIndex(tmp_path).search(SearchRequest(query="kinderrechten"))
+    assert [(h.id, h.score) for h in after.hits] == [(h.id, h.score) for h in before.hits]
+    assert write_missing(build) == 1 and _vector_files(build)
+
+
+def test_a_damaged_vector_file_is_a_clear_error(tmp_path):
+    _, build = _indexed(tmp_path, [f"Speelpleinwerking {n} in de zomer. " * 3 for n in range(6)])
+    (name,) = _vector_files(build)
+    data = (build / name).read_bytes()
+    (build / name).write_bytes(data[: len(data) // 2])
+    with pytest.raises(IndexCorrupt, match="kennisbank index --rebuild"):
+        SearchIndex(tmp_path).search(SearchRequest(query="speelpleinwerking"))
+    (build / name).write_bytes(b"not a vector file at all" + data[40:])
+    with pytest.raises(IndexCorrupt):
+        SearchIndex(tmp_path).search(SearchRequest(query="speelpleinwerking"))
