@@ -108,7 +108,9 @@ def _term_over_fields(token: str, boost: float = 1.0) -> wq.Query:
 def _field_boosts(parsed: ParsedQuery) -> wq.Query | None:
     """Extra weight for the query's words in the title, headings and description."""
     tokens: list[str] = []
-    for text in (*parsed.words, *parsed.phrases):
+    # A synonym names the same thing: in a title it weighs as much as the word typed.
+    synonyms = [m for g in parsed.groups for _, _, members in find_spans(g) for m in members]
+    for text in (*parsed.words, *parsed.phrases, *synonyms):
         for group in analyzed_positions(text):
             if group[0] not in tokens:
                 tokens.append(group[0])
