@@ -1,6 +1,8 @@
-"""The search engine's small interface: the only code outside `indexer/build.py` that
-talks to Whoosh. The search app asks it for results, facets, documents and similar
-documents in plain dataclasses and never sees a Whoosh object.
+"""The search engine's small interface: what the search app asks for results, facets,
+documents and similar documents, answered in plain dataclasses; the app never sees a
+Whoosh object. Whoosh is imported only inside `indexer/`: it stores the index and the
+documents, and `indexer/ranking.py` ranks on arrays copied from its postings
+(`indexer/vectors.py`); counting is done on bit sets (`indexer/bitsets.py`).
 
 One searcher per process, reused until the index changes: opening one is costly and
 it holds much of the index in memory. The `CURRENT` pointer is checked at most once a
@@ -611,11 +613,22 @@ class _Ranks:
 
 
 def _column(reader, fieldname: str, n: int) -> list[str]:
-    column = reader.column_reader(fieldname)
-    out = []
-    for docnum in range(n):
-        value = column[docnum]
-        out.append(value.decode("utf-8") if isinstance(value, bytes) else (value or ""))
+    """A sortable column's value of every document, read per segment: a segment written
+    before the field was sortable has no column, and whoosh-reloaded's multi-segment
+    column reader then fails (IndexError) instead of reading around it."""
+    out: list[str] = []
+    for leaf, offset in reader.leaf_readers():
+        assert offset == len(out)
+        if leaf.has_column(fieldname):
+            column = leaf.column_reader(fieldname)
+            values = (column[docnum] for docnum in range(leaf.doc_count_all()))
+        else:  # a segment written before the field was sortable
+            values = (
+                leaf.stored_fields(docnum).get(fieldname) for docnum in range(leaf.doc_count_all())
+            )
+        for value in values:
+            out.append(value.decode("utf-8") if isinstance(value, bytes) else (value or ""))
+    assert len(out) == n
     return out
 
 

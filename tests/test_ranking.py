@@ -16,6 +16,7 @@ from indexer.build import current_build, update_index
 from indexer.engine import IndexCorrupt, SearchIndex, SearchRequest
 from indexer.query import build_query, parse_user_query
 from indexer.ranking import Ranker, ordered, top
+from indexer.schema import index_fields
 from indexer.vectors import PREFIX, SUFFIX, VectorIndex, write_missing
 
 
@@ -196,3 +197,34 @@ def test_a_damaged_vector_file_is_a_clear_error(tmp_path):
     (build / name).write_bytes(b"not a vector file at all" + data[40:])
     with pytest.raises(IndexCorrupt):
         SearchIndex(tmp_path).search(SearchRequest(query="speelpleinwerking"))
+
+
+def test_an_index_of_several_segments_ranks_and_sorts_across_them(tmp_path):
+    texts = [f"Het jeugdhuis in deelgemeente {n} zoekt vrijwilligers. " * (n + 1) for n in range(8)]
+    _, build = _indexed(tmp_path, texts)
+    # A second segment, left unmerged (an update usually merges small segments away).
+    ix = whoosh_index.open_dir(str(build))
+    writer = ix.writer()
+    for n in range(8, 14):
+        doc = _doc(n, f"Vrijwilligers voor jeugdhuis {n} gezocht. " * (n - 6))
+        writer.add_document(**index_fields(doc, ""))
+    writer.commit(merge=False)
+    assert write_missing(build) == 1 and len(_vector_files(build)) == 2
+
+    searcher = ix.searcher()
+    assert len(searcher.reader().leaf_readers()) == 2
+    ranker = Ranker(VectorIndex(build, searcher))
+    q = T("body", "jeugdhuis")
+    expected = _whoosh_scores(searcher, q)
+    got = ranker.evaluate(q)
+    assert len(expected) == 14 and set(np.flatnonzero(got.match).tolist()) == set(expected)
+    for docnum, score in expected.items():
+        assert got.score[docnum] == pytest.approx(score, rel=1e-6)
+
+    index = SearchIndex(tmp_path)
+    newest = index.search(SearchRequest(query="jeugdhuis", sort="date", per_page=20))
+    assert newest.total == 14
+    dates = [h.date for h in newest.hits]
+    assert dates == sorted(dates, reverse=True)
+    ranked = index.search(SearchRequest(query="vrijwilligers jeugdhuis", per_page=20))
+    assert [h.score for h in ranked.hits] == sorted((h.score for h in ranked.hits), reverse=True)
