@@ -44,7 +44,7 @@ ALL = [
 
 
 # Scripts that write their own BENCHMARKS.md section; the others' printout is kept.
-SELF_REPORTING = {"index", "search", "load"}
+SELF_REPORTING = {"index", "search", "load", "report"}
 TITLES = {
     "crawl": "Crawl of the sample mirror (loopback, politeness off)",
     "relevance": "Relevance on the judged sample queries",
@@ -77,6 +77,18 @@ def _load(name: str):
         raise
 
 
+def _run(name: str, module, script_args: list[str]) -> int:
+    """Run one script; a script that only prints gets its output kept as its
+    BENCHMARKS.md section (the others write their own), so every run is recorded."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(_Tee(sys.stdout, printed)):
+        code = module.main(script_args)
+    if name not in SELF_REPORTING and printed.getvalue().strip() and not code:
+        title = TITLES.get(name, name)
+        update_section(name, title, "```\n" + printed.getvalue().strip() + "\n```")
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
@@ -90,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         module = _load(args.name)
         if module is None:
             parser.error(f"bench.{args.name} does not exist yet")
-        return module.main(args.args)
+        return _run(args.name, module, args.args)
     failed = []
     for name, script_args in ALL:
         module = _load(name)
@@ -99,14 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         started = time.monotonic()
         print(f"== {name} {' '.join(script_args)}", file=sys.stderr, flush=True)
-        printed = io.StringIO()
-        with contextlib.redirect_stdout(_Tee(sys.stdout, printed)):
-            code = module.main(list(script_args))
-        if name not in SELF_REPORTING and printed.getvalue().strip():
-            # Scripts that only print get their output kept as a section too, so that
-            # BENCHMARKS.md holds every table of the run.
-            title = TITLES.get(name, name)
-            update_section(name, title, "```\n" + printed.getvalue().strip() + "\n```")
+        code = _run(name, module, list(script_args))
         print(f"== {name}: {time.monotonic() - started:.0f}s", file=sys.stderr, flush=True)
         if code:
             failed.append(name)

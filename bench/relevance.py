@@ -109,6 +109,16 @@ def evaluate(ranker: Ranker, queries: list[JudgedQuery]) -> Scores:
     return Scores(n / count, m / count, r / count, per)
 
 
+def recall_ceiling(queries: list[JudgedQuery], k: int = K_RECALL) -> float:
+    """The best mean Recall@k any ranking can reach: a query with more than k relevant
+    pages can have at most k of them in its top k."""
+    caps = []
+    for q in queries:
+        relevant = sum(1 for g in q.grades.values() if g >= 1)
+        caps.append(min(k, relevant) / relevant if relevant else 1.0)
+    return sum(caps) / (len(caps) or 1)
+
+
 # --- ours ---------------------------------------------------------------------------------
 
 
@@ -313,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         scores = run(data_dir, work)
         queries = load_judgments()
         print(format_table(scores, len(load_docs(data_dir)), len(queries)))
+        print(f"Recall@20 ceiling of these judgments: {recall_ceiling(queries):.3f}")
         if args.per_query:
             names = list(scores)
             print("qid  " + " ".join(f"{n[:10]:>10}" for n in names) + "  query")

@@ -29,7 +29,7 @@ from whoosh import query as wq
 from whoosh.index import EmptyIndexError
 from whoosh.index import IndexError as WhooshIndexError
 
-from . import snippets
+from . import feedback, snippets
 from .bitsets import DocBits
 from .build import BuildInfo, IndexMissing, current_build
 from .query import analyzed_positions, build_query, parse_user_query, proximity_query
@@ -315,6 +315,8 @@ class SearchIndex:
             scored = self._ranker.evaluate(text_q)
         except UnsupportedQuery as exc:  # query.py makes nothing else; say so if it does
             raise QueryError(str(exc)) from exc
+        if parsed.words or parsed.phrases:
+            scored = feedback.with_feedback(self._ranker, text_q, scored, self._ranks.by_id)
         return text_q, scored, self._bits.from_mask(scored.match), filter_bits
 
     @staticmethod

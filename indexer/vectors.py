@@ -39,7 +39,12 @@ log = logging.getLogger(__name__)
 
 SCORED_FIELDS = tuple(FIELD_BOOSTS)
 POSITION_FIELDS = frozenset({"body"})
+# Fields whose documents also get a short list of their own terms (for feedback).
+FORWARD_FIELDS = frozenset({"body"})
+FORWARD_TERMS = 40
 MAGIC = b"KBVEC001"
+# Version 2 added the forward lists; `write_missing` rewrites older files.
+VERSION = 2
 PREFIX = "vectors-"
 SUFFIX = ".kbv"
 _POSTINGS_CACHE = 4096
@@ -118,6 +123,8 @@ def _field_arrays(reader, fieldname: str) -> dict[str, np.ndarray]:
         "weights": np.concatenate(weights) if weights else np.zeros(0, np.float32),
         "lengths": _lengths(reader, fieldname),
     }
+    if fieldname in FORWARD_FIELDS:
+        out.update(_forward(out["docs"], out["weights"], out["post_ends"], reader.doc_count_all()))
     if positions:
         counts = np.asarray(pos_counts, dtype=np.int64)
         ends = np.cumsum(counts)
@@ -127,6 +134,25 @@ def _field_arrays(reader, fieldname: str) -> dict[str, np.ndarray]:
         out["pos_ends"] = ends
         out["positions"] = (running - np.repeat(previous, counts).astype(np.int64)).astype(np.int32)
     return out
+
+
+def _forward(docs, weights, post_ends, doc_count: int) -> dict[str, np.ndarray]:
+    """Per document its FORWARD_TERMS most telling terms (weight x idf, as indexes into
+    the field's terms) and their weights, for pseudo-relevance feedback
+    (`indexer/feedback.py`)."""
+    counts = np.diff(post_ends, prepend=0)
+    term_of = np.repeat(np.arange(len(post_ends), dtype=np.int32), counts)
+    idf = np.log((doc_count + 1) / (counts + 0.5))
+    order = np.lexsort((-(weights * idf[term_of]), docs))
+    by_doc = docs[order]
+    first = np.searchsorted(by_doc, np.arange(doc_count))
+    keep = order[np.arange(len(order)) - first[by_doc] < FORWARD_TERMS]
+    kept_docs = docs[keep]
+    return {
+        "fwd_ends": np.cumsum(np.bincount(kept_docs, minlength=doc_count)).astype(np.int64),
+        "fwd_terms": term_of[keep],
+        "fwd_weights": weights[keep],
+    }
 
 
 def _lengths(reader, fieldname: str) -> np.ndarray:
@@ -146,7 +172,7 @@ def segment_arrays(reader) -> dict[str, np.ndarray]:
 
 
 def _write(path: Path, doc_count: int, arrays: dict[str, np.ndarray]) -> None:
-    header: dict = {"doc_count": doc_count, "arrays": {}}
+    header: dict = {"version": VERSION, "doc_count": doc_count, "arrays": {}}
     offset = 0
     for name, arr in arrays.items():
         header["arrays"][name] = [arr.dtype.str, offset, int(arr.size)]
@@ -164,9 +190,17 @@ def _write(path: Path, doc_count: int, arrays: dict[str, np.ndarray]) -> None:
     os.replace(tmp, path)
 
 
+def _current_file(path: Path) -> bool:
+    try:
+        return _read_header(np.memmap(path, dtype=np.uint8, mode="r"), path)[0] >= VERSION
+    except (OSError, ValueError, KeyError, struct.error):
+        return False
+
+
 def write_missing(index_dir: Path) -> int:
-    """Write the vector file of every segment of the index in `index_dir` that has
-    none, and remove those of segments no longer in it. Returns how many were written."""
+    """Write the vector file of every segment of the index in `index_dir` that has none
+    (or an older or unreadable one), and remove those of segments no longer in it.
+    Returns how many were written."""
     from whoosh import index as whoosh_index
 
     index_dir = Path(index_dir)
@@ -177,7 +211,7 @@ def write_missing(index_dir: Path) -> int:
         for leaf, _offset in reader.leaf_readers():
             name = vector_file(leaf.segment().segment_id())
             wanted.add(name)
-            if not (index_dir / name).exists():
+            if not _current_file(index_dir / name):
                 _write(index_dir / name, leaf.doc_count_all(), segment_arrays(leaf))
                 written += 1
     ix.close()
@@ -190,13 +224,18 @@ def write_missing(index_dir: Path) -> int:
 # --- reading ---------------------------------------------------------------------------
 
 
-def _read(path: Path) -> tuple[int, dict[str, np.ndarray]]:
-    mm = np.memmap(path, dtype=np.uint8, mode="r")
+def _read_header(mm: np.ndarray, path: Path) -> tuple[int, dict, int]:
+    """(version, header, offset of the first array) of a mapped vector file."""
     if bytes(mm[:8]) != MAGIC:
         raise VectorFileError(f"{path.name} is not a vector file")
     (size,) = struct.unpack("<Q", bytes(mm[8:16]))
     header = json.loads(bytes(mm[16 : 16 + size]).decode("utf-8"))
-    base = 16 + size
+    return int(header.get("version", 1)), header, 16 + size
+
+
+def _read(path: Path) -> tuple[int, dict[str, np.ndarray]]:
+    mm = np.memmap(path, dtype=np.uint8, mode="r")
+    _, header, base = _read_header(mm, path)
     arrays = {}
     for name, (dtype, offset, count) in header["arrays"].items():
         dt = np.dtype(dtype)
@@ -244,6 +283,21 @@ class _Field:
             if needed not in self.a:
                 raise VectorFileError(f"vector file lacks {fieldname}.{needed}")
         self._lookup: dict[bytes, int] | None = None
+
+    def term_text(self, i: int) -> bytes:
+        ends = self.a["term_ends"]
+        return self.a["terms"][int(ends[i - 1]) if i else 0 : int(ends[i])].tobytes()
+
+    def forward(self, docnum: int) -> list[tuple[bytes, float]]:
+        """The document's most telling terms and their weights; [] when the file has
+        no forward lists (made before they existed)."""
+        if "fwd_ends" not in self.a:
+            return []
+        ends = self.a["fwd_ends"]
+        start, stop = (int(ends[docnum - 1]) if docnum else 0), int(ends[docnum])
+        terms = self.a["fwd_terms"][start:stop].tolist()
+        weights = self.a["fwd_weights"][start:stop].tolist()
+        return [(self.term_text(t), w) for t, w in zip(terms, weights, strict=True)]
 
     def term_index(self, text: bytes) -> int | None:
         if self._lookup is None:
@@ -309,6 +363,13 @@ class VectorIndex:
         }
         self.avg_length = {f: (searcher.avg_field_length(f) or 1.0) for f in SCORED_FIELDS}
         self._cache: OrderedDict[tuple[str, bytes], TermPostings | None] = OrderedDict()
+
+    def forward(self, fieldname: str, docnum: int) -> list[tuple[bytes, float]]:
+        """A document's most telling terms in a field, with their weights."""
+        for offset, fields_ in reversed(self._segments):
+            if docnum >= offset:
+                return fields_[fieldname].forward(docnum - offset)
+        return []
 
     def postings(self, fieldname: str, text: str | bytes) -> TermPostings | None:
         """The term's postings over all segments, or None when no document has it."""

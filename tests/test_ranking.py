@@ -12,12 +12,14 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 
 from crawler.store import CrawlStore, Document
+from indexer import feedback, vectors
 from indexer.build import current_build, update_index
 from indexer.engine import IndexCorrupt, SearchIndex, SearchRequest
+from indexer.feedback import EXPANSION_TERMS, FEEDBACK_DOCS, expansion_terms
 from indexer.query import build_query, parse_user_query
 from indexer.ranking import Ranker, ordered, top
 from indexer.schema import index_fields
-from indexer.vectors import PREFIX, SUFFIX, VectorIndex, write_missing
+from indexer.vectors import FORWARD_TERMS, PREFIX, SUFFIX, VectorIndex, write_missing
 
 
 @pytest.fixture(scope="module")
@@ -228,3 +230,54 @@ def test_an_index_of_several_segments_ranks_and_sorts_across_them(tmp_path):
     assert dates == sorted(dates, reverse=True)
     ranked = index.search(SearchRequest(query="vrijwilligers jeugdhuis", per_page=20))
     assert [h.score for h in ranked.hits] == sorted((h.score for h in ranked.hits), reverse=True)
+
+
+def test_forward_lists_hold_each_pages_own_terms_and_weights(whoosh_and_ranker):
+    searcher, ranker = whoosh_and_ranker
+    for docnum in (0, 17, ranker.n - 1):
+        forward = ranker.v.forward("body", docnum)
+        assert 0 < len(forward) <= FORWARD_TERMS
+        for term, weight in forward:
+            postings = searcher.postings("body", term)
+            postings.skip_to(docnum)
+            assert postings.id() == docnum and postings.weight() == pytest.approx(weight)
+
+
+def test_expansion_terms_come_from_the_best_pages_and_leave_the_query_out(whoosh_and_ranker):
+    _, ranker = whoosh_and_ranker
+    q = build_query(parse_user_query("speelstraat"))
+    scored = ranker.evaluate(q)
+    best = top(scored.match, scored.score, np.arange(ranker.n), FEEDBACK_DOCS)
+    own = {t.encode() for _, t in q.iter_all_terms(phrases=True)}
+    terms = expansion_terms(ranker, best.tolist(), own)
+    assert 3 <= len(terms) <= EXPANSION_TERMS
+    assert [w for _, w in terms] == sorted((w for _, w in terms), reverse=True)
+    for term, _ in terms:
+        assert term.encode() not in own
+        assert set(ranker.v.postings("body", term).docs.tolist()) & set(best.tolist())
+
+
+def test_feedback_reorders_the_matches_but_never_changes_them(sample_data, monkeypatch):
+    index = SearchIndex(sample_data)
+    req = SearchRequest(query="jongeren en de gemeenteraadsverkiezingen", per_page=30)
+    with_feedback = index.search(req)
+    monkeypatch.setattr(feedback, "FEEDBACK_WEIGHT", 0.0)
+    without = index.search(req)
+    assert with_feedback.total == without.total
+    assert with_feedback.facets == without.facets
+    assert [h.id for h in with_feedback.hits] != [h.id for h in without.hits]
+
+
+def test_an_older_vector_file_still_serves_and_is_renewed_by_the_next_build(tmp_path, monkeypatch):
+    texts = [f"Een speelstraat in wijk {n}: buren spelen mee op straat. " * 4 for n in range(6)]
+    _, build = _indexed(tmp_path, texts)
+    (name,) = _vector_files(build)
+    count, arrays = vectors._read(build / name)
+    old = {k: np.array(v) for k, v in arrays.items() if ".fwd_" not in k}
+    monkeypatch.setattr(vectors, "VERSION", 1)
+    vectors._write(build / name, count, old)
+    monkeypatch.undo()
+    result = SearchIndex(tmp_path).search(SearchRequest(query="speelstraat"))
+    assert result.total == 6  # served, without feedback lists
+    assert write_missing(build) == 1 and write_missing(build) == 0
+    assert "body.fwd_terms" in vectors._read(build / name)[1]

@@ -9,9 +9,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
-# Measured 0.883 nDCG@10, 1.000 MRR@10, 0.858 Recall@20 on the sample corpus (with the
-# depth-10 pool of all five engines judged: qrels.tsv, issue 5 part 3).
-FLOOR = {"ndcg": 0.86, "mrr": 0.96, "recall": 0.84}
+# Measured 0.887 nDCG@10, 1.000 MRR@10, 0.820 Recall@20 on the sample corpus, with the
+# top 20 of all five engines judged (qrels.tsv, issue 5 parts 3 and 4).
+FLOOR = {"ndcg": 0.86, "mrr": 0.96, "recall": 0.80}
 
 
 def _bench():
@@ -37,6 +37,12 @@ def test_judgments_are_complete(bench):
         categories
     )
     assert "multiword" in categories
+
+
+def test_recall_ceiling_counts_queries_with_more_relevant_pages_than_k(bench):
+    few = bench.JudgedQuery("a", "x", "x", {"u1": 2, "u2": 0})
+    many = bench.JudgedQuery("b", "x", "x", {f"u{i}": 1 for i in range(40)})
+    assert bench.recall_ceiling([few, many]) == pytest.approx((1.0 + 0.5) / 2)
 
 
 def test_metrics_on_a_known_ranking(bench):

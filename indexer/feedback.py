@@ -1,0 +1,69 @@
+"""Pseudo-relevance feedback: the best hits of a query suggest the words it left out.
+
+A youth officer types two or three words; the pages that answer the need use more
+(a page on "jongeren en de gemeenteraadsverkiezingen" also says stembus, memorandum,
+kandidaten). The first ranking's top FEEDBACK_DOCS pages are taken as relevant, their
+most telling terms (`indexer/vectors.py` keeps the FORWARD_TERMS best of each page) are
+weighed with Bo1 (Amati's divergence from randomness: frequent in those pages, rare in
+the collection), and the EXPANSION_TERMS best, other than the query's own, are scored
+like query words at FEEDBACK_WEIGHT of their weight. They only re-order the pages the
+query already matches: the hit count and the facet counts stay those of the words typed.
+
+Measured on the judged queries (`python -m bench relevance`), this raised nDCG@10 and
+Recall@20 by about 0.01 each with 5 pages, 10 terms and weight 0.2 (a grid of 3-10
+pages, 5-20 terms, 0.1-0.4 weight all helped; more weight drifts off the topic).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from whoosh import query as wq
+
+from .ranking import Ranker, Scored, top
+
+FEEDBACK_DOCS = 5
+EXPANSION_TERMS = 10
+FEEDBACK_WEIGHT = 0.2
+FIELD = "body"
+
+
+def expansion_terms(
+    ranker: Ranker, docnums: list[int], exclude: set[bytes]
+) -> list[tuple[str, float]]:
+    """The best expansion terms of the feedback pages, with Bo1 weights, best first."""
+    in_feedback: dict[bytes, float] = {}
+    for docnum in docnums:
+        for term, weight in ranker.v.forward(FIELD, docnum):
+            if term not in exclude:
+                in_feedback[term] = in_feedback.get(term, 0.0) + weight
+    n = max(ranker.v.doc_count, 1)
+    scored = []
+    for term, tf in in_feedback.items():
+        post = ranker.v.postings(FIELD, term)
+        if post is None:
+            continue
+        p = float(post.weights.sum()) / n
+        scored.append((tf * math.log2((1 + p) / p) + math.log2(1 + p), term))
+    scored.sort(key=lambda wt: (-wt[0], wt[1]))
+    return [(t.decode("utf-8"), w) for w, t in scored[:EXPANSION_TERMS]]
+
+
+def with_feedback(ranker: Ranker, q: wq.Query, scored: Scored, tie: np.ndarray) -> Scored:
+    """`scored` with the expansion terms' scores added to the pages it matches."""
+    feedback = top(scored.match, scored.score, tie, FEEDBACK_DOCS)
+    if not len(feedback):
+        return scored
+    exclude = {
+        text.encode("utf-8") if isinstance(text, str) else text
+        for _, text in q.iter_all_terms(phrases=True)
+    }
+    terms = expansion_terms(ranker, feedback.tolist(), exclude)
+    if not terms:
+        return scored
+    best = terms[0][1]
+    extra = ranker.evaluate(wq.Or([wq.Term(FIELD, t, boost=w / best) for t, w in terms]))
+    both = scored.match & extra.match
+    scored.score[both] += FEEDBACK_WEIGHT * extra.score[both]
+    return scored
