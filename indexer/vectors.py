@@ -61,16 +61,19 @@ def vector_file(segment_id: str) -> str:
 # --- writing (after a commit) --------------------------------------------------------
 
 
-def _raw_matcher(reader, fieldname: str, text: bytes) -> W3LeafMatcher:
-    """The codec's own matcher: every posting, deleted documents included (the
-    searcher masks those), without the per-posting wrappers."""
-    m = reader.postings(fieldname, text)
-    while not isinstance(m, W3LeafMatcher):
-        child = getattr(m, "child", None)
-        if child is None:
-            raise VectorFileError(f"unexpected posting reader {type(m).__name__}")
-        m = child
-    return m
+def _posting_lists(reader):
+    """(field, term, matcher) of every term of the scored fields, in one pass over the
+    segment's term file (a lookup per term costs more than reading its postings). The
+    matchers are the codec's own: every posting, deleted documents included (the
+    searcher masks those)."""
+    terms = reader._terms
+    for (fieldname, text), info in terms.items():
+        if fieldname in SCORED_FIELDS:
+            fmt = reader.schema[fieldname].format
+            m = reader._codec.postings_reader(terms._postfile, info, fmt)
+            if not isinstance(m, W3LeafMatcher):
+                raise VectorFileError(f"unexpected posting reader {type(m).__name__}")
+            yield fieldname, text, m
 
 
 def _blocks(m: W3LeafMatcher, with_values: bool):
@@ -94,26 +97,35 @@ def _decode_positions(values) -> tuple[list[int], list[int]]:
     return [len(x) for x in lists], list(chain.from_iterable(lists))
 
 
-def _field_arrays(reader, fieldname: str) -> dict[str, np.ndarray]:
-    positions = fieldname in POSITION_FIELDS
-    terms: list[bytes] = []
-    post_ends: list[int] = []
-    docs: list = []
-    weights: list = []
-    pos_counts: list[int] = []
-    deltas: list[int] = []
-    total = 0
-    for text in reader.lexicon(fieldname):
-        for ids, ws, values in _blocks(_raw_matcher(reader, fieldname, text), positions):
-            docs.append(np.asarray(ids, dtype=np.int32))
-            weights.append(np.asarray(ws, dtype=np.float32))
-            total += len(ids)
-            if positions:
+class _FieldLists:
+    """One field's posting lists as they are read, before they become arrays."""
+
+    def __init__(self, positions: bool) -> None:
+        self.positions = positions
+        self.terms: list[bytes] = []
+        self.post_ends: list[int] = []
+        self.docs: list = []
+        self.weights: list = []
+        self.pos_counts: list[int] = []
+        self.deltas: list[int] = []
+        self.total = 0
+
+    def add(self, text: bytes, m: W3LeafMatcher) -> None:
+        for ids, ws, values in _blocks(m, self.positions):
+            self.docs.append(np.asarray(ids, dtype=np.int32))
+            self.weights.append(np.asarray(ws, dtype=np.float32))
+            self.total += len(ids)
+            if self.positions:
                 counts, flat = _decode_positions(values)
-                pos_counts.extend(counts)
-                deltas.extend(flat)
-        terms.append(text)
-        post_ends.append(total)
+                self.pos_counts.extend(counts)
+                self.deltas.extend(flat)
+        self.terms.append(text)
+        self.post_ends.append(self.total)
+
+
+def _field_arrays(reader, fieldname: str, lists: _FieldLists) -> dict[str, np.ndarray]:
+    terms, post_ends, docs, weights = lists.terms, lists.post_ends, lists.docs, lists.weights
+    positions, pos_counts, deltas = lists.positions, lists.pos_counts, lists.deltas
     term_ends = np.cumsum([len(t) for t in terms], dtype=np.int64)
     out = {
         "terms": np.frombuffer(b"".join(terms), dtype=np.uint8),
@@ -164,9 +176,12 @@ def _lengths(reader, fieldname: str) -> np.ndarray:
 
 def segment_arrays(reader) -> dict[str, np.ndarray]:
     """Every array of one segment reader, keyed `field.name`."""
+    lists = {f: _FieldLists(f in POSITION_FIELDS) for f in SCORED_FIELDS}
+    for fieldname, text, m in _posting_lists(reader):
+        lists[fieldname].add(text, m)
     out = {}
     for fieldname in SCORED_FIELDS:
-        for name, arr in _field_arrays(reader, fieldname).items():
+        for name, arr in _field_arrays(reader, fieldname, lists.pop(fieldname)).items():
             out[f"{fieldname}.{name}"] = arr
     return out
 
