@@ -27,7 +27,6 @@ import pickle
 import struct
 from collections import OrderedDict
 from dataclasses import dataclass
-from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -90,15 +89,24 @@ def _blocks(m: W3LeafMatcher, with_values: bool):
         m._goto(m._nextoffset)
 
 
-def _decode_positions(values) -> tuple[list[int], list[int]]:
-    """(positions per posting, flat positions) from Whoosh's Positions values: a count
-    then the pickled deltas of each posting's positions."""
-    lists = [pickle.loads(v[4:] if v.endswith(b".") else v[4:] + b".") for v in values]
-    return [len(x) for x in lists], list(chain.from_iterable(lists))
+def _decode_positions(counts: list[int], deltas: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(positions per posting, their positions one after another) from Whoosh's
+    Positions values, already unpickled: per posting a count and position deltas."""
+    counts_ = np.asarray(counts, dtype=np.int64)
+    running = np.cumsum(np.asarray(deltas, dtype=np.int64))
+    # Deltas restart at each posting: subtract the running sum before it.
+    ends = np.cumsum(counts_)
+    before = np.concatenate(([0], running[ends[:-1] - 1])) if len(ends) else running[:0]
+    return counts_.astype(np.int32), (running - np.repeat(before, counts_)).astype(np.int32)
 
 
 class _FieldLists:
     """One field's posting lists as they are read, before they become arrays."""
+
+    # Positions wait as Python ints in batches of this many, then become arrays: one
+    # numpy call per block would cost more than the block, one list of every position
+    # of a 100k-document index would take gigabytes.
+    BATCH = 1 << 20
 
     def __init__(self, positions: bool) -> None:
         self.positions = positions
@@ -106,8 +114,10 @@ class _FieldLists:
         self.post_ends: list[int] = []
         self.docs: list = []
         self.weights: list = []
-        self.pos_counts: list[int] = []
-        self.deltas: list[int] = []
+        self.pos_counts: list[np.ndarray] = []
+        self.positions_: list[np.ndarray] = []
+        self._counts: list[int] = []
+        self._deltas: list[int] = []
         self.total = 0
 
     def add(self, text: bytes, m: W3LeafMatcher) -> None:
@@ -116,16 +126,25 @@ class _FieldLists:
             self.weights.append(np.asarray(ws, dtype=np.float32))
             self.total += len(ids)
             if self.positions:
-                counts, flat = _decode_positions(values)
-                self.pos_counts.extend(counts)
-                self.deltas.extend(flat)
+                for v in values:
+                    deltas = pickle.loads(v[4:] if v.endswith(b".") else v[4:] + b".")
+                    self._counts.append(len(deltas))
+                    self._deltas.extend(deltas)
+                if len(self._deltas) >= self.BATCH:
+                    self.flush()
         self.terms.append(text)
         self.post_ends.append(self.total)
+
+    def flush(self) -> None:
+        if self._counts:
+            counts, positions = _decode_positions(self._counts, self._deltas)
+            self.pos_counts.append(counts)
+            self.positions_.append(positions)
+            self._counts, self._deltas = [], []
 
 
 def _field_arrays(reader, fieldname: str, lists: _FieldLists) -> dict[str, np.ndarray]:
     terms, post_ends, docs, weights = lists.terms, lists.post_ends, lists.docs, lists.weights
-    positions, pos_counts, deltas = lists.positions, lists.pos_counts, lists.deltas
     term_ends = np.cumsum([len(t) for t in terms], dtype=np.int64)
     out = {
         "terms": np.frombuffer(b"".join(terms), dtype=np.uint8),
@@ -137,14 +156,13 @@ def _field_arrays(reader, fieldname: str, lists: _FieldLists) -> dict[str, np.nd
     }
     if fieldname in FORWARD_FIELDS:
         out.update(_forward(out["docs"], out["weights"], out["post_ends"], reader.doc_count_all()))
-    if positions:
-        counts = np.asarray(pos_counts, dtype=np.int64)
-        ends = np.cumsum(counts)
-        running = np.cumsum(np.asarray(deltas, dtype=np.int64))
-        # Deltas restart at each posting: subtract the running sum before it.
-        previous = np.concatenate(([0], running[ends[:-1] - 1])) if len(ends) else np.zeros(0)
-        out["pos_ends"] = ends
-        out["positions"] = (running - np.repeat(previous, counts).astype(np.int64)).astype(np.int32)
+    if lists.positions:
+        lists.flush()
+        counts = lists.pos_counts
+        out["pos_ends"] = (
+            np.cumsum(np.concatenate(counts), dtype=np.int64) if counts else np.zeros(0, np.int64)
+        )
+        out["positions"] = np.concatenate(lists.positions_) if counts else np.zeros(0, np.int32)
     return out
 
 

@@ -281,3 +281,14 @@ def test_an_older_vector_file_still_serves_and_is_renewed_by_the_next_build(tmp_
     assert result.total == 6  # served, without feedback lists
     assert write_missing(build) == 1 and write_missing(build) == 0
     assert "body.fwd_terms" in vectors._read(build / name)[1]
+
+
+def test_positions_read_in_small_batches_are_the_same(whoosh_and_ranker, monkeypatch):
+    searcher, _ = whoosh_and_ranker
+    leaf = searcher.reader().leaf_readers()[0][0]
+    whole = vectors.segment_arrays(leaf)
+    monkeypatch.setattr(vectors._FieldLists, "BATCH", 500)
+    batched = vectors.segment_arrays(leaf)
+    assert whole.keys() == batched.keys()
+    for name, arr in whole.items():
+        assert np.array_equal(arr, batched[name]), name
