@@ -142,7 +142,8 @@ def in_process(data_dir: Path, work: dict, budget: float) -> dict[str, dict[str,
     from indexer.schema import FACET_FIELDS, MULTI_VALUED
 
     engine = SearchIndex(data_dir)
-    searcher, _ = engine._current()  # the same open searcher the engine uses
+    version = engine._current()  # the same open searcher the engine uses (held to the end)
+    searcher = version.searcher
 
     def facets(skip=()):
         return {

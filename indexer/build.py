@@ -253,7 +253,11 @@ def update_index(
                 _copy_build(current, tmp_dir)
                 ix = whoosh_index.open_dir(str(tmp_dir))
             try:
-                writer = ix.writer(limitmb=256)
+                # Segments as separate files, not one compound file: Whoosh reads a
+                # compound segment's parts into memory (BytesIO copies of the postings
+                # and columns, ~0.4 GB per server process at 100k documents), separate
+                # files are read from the OS page cache, shared between processes.
+                writer = ix.writer(limitmb=256, compound=False)
             except LockError as exc:  # only a foreign process writing into our folder
                 raise IndexBusy(f"index folder is locked: {exc}") from exc
             try:

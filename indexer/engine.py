@@ -230,20 +230,42 @@ def _split(value: str | None) -> list[str]:
     return [v for v in (value or "").split(",") if v]
 
 
+class _Version:
+    """One open index version: the searcher and what is derived from it. It closes its
+    searcher (and so its files) when the last request or export using it lets go; a
+    request holds its version for its whole duration, so a swap never closes files
+    under a reader."""
+
+    def __init__(self, build: Path) -> None:
+        self.build = build
+        ix = whoosh_index.open_dir(str(build))
+        self.searcher = ix.searcher()
+        try:
+            self.info = BuildInfo.read(build)
+            self.bits = DocBits(self.searcher, FACET_FIELDS, MULTI_VALUED)
+            self.ranker = Ranker(VectorIndex(build, self.searcher))
+            self.ranks = _Ranks(self.searcher)
+        except BaseException:
+            self.searcher.close()
+            raise
+
+    def __del__(self) -> None:
+        searcher = getattr(self, "searcher", None)
+        if searcher is not None and not searcher.is_closed:
+            try:
+                searcher.close()
+            except Exception:  # noqa: BLE001 (already half gone at interpreter exit)
+                pass
+
+
 class SearchIndex:
     """Read access to the current index of a data dir."""
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = Path(data_dir)
         self._lock = threading.Lock()
-        self._build: Path | None = None
-        self._ix = None
-        self._searcher = None
-        self._info: BuildInfo | None = None
+        self._version: _Version | None = None
         self._checked = 0.0
-        self._bits: DocBits | None = None
-        self._ranker: Ranker | None = None
-        self._ranks: _Ranks | None = None
         self._suggester: tuple[Path, Suggester] | None = None
         # Whoosh readers are not thread-safe: a segment's files are shared objects that
         # are seek()ed then read, so two threads reading at once get each other's bytes
@@ -251,10 +273,12 @@ class SearchIndex:
         # searcher holds this lock; the GIL serialises the pure-Python search anyway.
         self._reading = threading.RLock()
 
-    def _current(self):
+    def _current(self) -> _Version:
+        """The version to answer from; hold on to it (not to its parts) while reading."""
         now = time.monotonic()
-        if self._searcher is not None and now - self._checked < RECHECK_SECONDS:
-            return self._searcher, self._info
+        version = self._version
+        if version is not None and now - self._checked < RECHECK_SECONDS:
+            return version
         with self._lock:
             self._checked = now
             build = current_build(self.data_dir)
@@ -262,34 +286,28 @@ class SearchIndex:
                 raise IndexMissing(
                     f"no index in {self.data_dir}: run `kennisbank crawl` and `kennisbank index`"
                 )
-            if build != self._build:
+            if self._version is None or build != self._version.build:
                 try:
-                    ix = whoosh_index.open_dir(str(build))
-                    searcher = ix.searcher()
-                    info = BuildInfo.read(build)
-                    bits = DocBits(searcher, FACET_FIELDS, MULTI_VALUED)
-                    ranker = Ranker(VectorIndex(build, searcher))
-                    ranks = _Ranks(searcher)
+                    version = _Version(build)
                 except _UNREADABLE as exc:
                     raise IndexCorrupt(
                         f"index {build} cannot be opened ({exc}); rebuild it with "
                         "`kennisbank index --rebuild`"
                     ) from exc
-                # The old searcher is left to the garbage collector: a request in
-                # another thread may still be reading from it.
-                self._build, self._ix, self._searcher, self._info = build, ix, searcher, info
-                self._bits, self._ranker, self._ranks = bits, ranker, ranks
-                log.info("serving index %s (%d documents)", build.name, info.documents)
-            return self._searcher, self._info
+                # The old version closes itself once no request holds it any more.
+                self._version = version
+                log.info("serving index %s (%d documents)", build.name, version.info.documents)
+            return self._version
 
     def info(self) -> BuildInfo:
-        return self._current()[1]
+        return self._current().info
 
     # --- search -------------------------------------------------------------
 
-    def _filter_bits(self, req: SearchRequest) -> dict[str, int]:
+    @staticmethod
+    def _filter_bits(v: _Version, req: SearchRequest) -> dict[str, int]:
         """Each active filter's documents as a bit set, by facet name."""
-        facets = self._bits.facets
+        facets = v.bits.facets
         out: dict[str, int] = {}
         for name, values in req.filters.items():
             if name not in FACET_FIELDS:
@@ -305,19 +323,19 @@ class SearchIndex:
             out["_years"] = reduce(or_, years, 0)
         return out
 
-    def _matches(self, req: SearchRequest, parsed):
+    def _matches(self, v: _Version, req: SearchRequest, parsed):
         """(text query, its scores or None, the text query's bit set, filter bit sets)."""
         text_q = build_query(parsed)
-        filter_bits = self._filter_bits(req)
+        filter_bits = self._filter_bits(v, req)
         if text_q is None:
-            return None, None, self._bits.live, filter_bits
+            return None, None, v.bits.live, filter_bits
         try:
-            scored = self._ranker.evaluate(text_q)
+            scored = v.ranker.evaluate(text_q)
         except UnsupportedQuery as exc:  # query.py makes nothing else; say so if it does
             raise QueryError(str(exc)) from exc
         if parsed.words or parsed.phrases:
-            scored = feedback.with_feedback(self._ranker, text_q, scored, self._ranks.by_id)
-        return text_q, scored, self._bits.from_mask(scored.match), filter_bits
+            scored = feedback.with_feedback(v.ranker, text_q, scored, v.ranks.by_id)
+        return text_q, scored, v.bits.from_mask(scored.match), filter_bits
 
     @staticmethod
     def _facet_values(name: str, groups: dict, selected: list[str], limit: int) -> list[FacetValue]:
@@ -346,24 +364,25 @@ class SearchIndex:
             raise QueryError("page and per_page must be at least 1")
         if req.page * req.per_page > MAX_RESULT_WINDOW:
             raise QueryError(f"page × per_page may be at most {MAX_RESULT_WINDOW}")
-        searcher, info = self._current()
+        v = self._current()
+        searcher, info = v.searcher, v.info
         parsed = parse_user_query(req.query)
-        text_q, scored, base_bits, filter_bits = self._matches(req, parsed)
+        text_q, scored, base_bits, filter_bits = self._matches(v, req, parsed)
         selected_facets = {n for n, v in req.filters.items() if v}
         limit = req.page * req.per_page
         # Counting (the total and every facet) is done on bit sets, ranking on arrays.
-        bits = self._bits
+        bits = v.bits
         match_bits = reduce(and_, filter_bits.values(), base_bits)
         dup_of = self._duplicates_matching(searcher, match_bits) if req.collapse_duplicates else {}
         # Collapsing hides at most this many of the first hits, so this many more are read.
         hidden = len(dup_of) - len(set(dup_of.values()))
         total = match_bits.bit_count() - hidden
         match = bits.to_mask(match_bits)
-        ranks = self._ranks
+        ranks = v.ranks
         if scored is not None and req.sort != "date":
             score = scored.score
             docs = top(match, score, ranks.by_id, max(limit + hidden, RERANK_DEPTH))
-            docs = _reranked(self._ranker, parsed, docs, score, ranks.by_id)
+            docs = _reranked(v.ranker, parsed, docs, score, ranks.by_id)
         else:
             score = None
             docs = ordered(match, ranks.newest_first, limit + hidden)
@@ -395,20 +414,19 @@ class SearchIndex:
             )
         took = (time.perf_counter() - started) * 1000
         result = SearchResult(req, total, hits, facets, None, round(took, 2), info)
-        return self._with_suggestion(result, parsed, searcher)
+        return self._with_suggestion(result, parsed, v)
 
     # --- spelling suggestions -------------------------------------------------
 
-    def _suggester_for(self) -> Suggester:
-        build = self._build
+    def _suggester_for(self, v: _Version) -> Suggester:
+        build = v.build
         cached = self._suggester
         if cached is None or cached[0] != build:
-            path = build / VOCABULARY_FILE if build is not None else Path(VOCABULARY_FILE)
-            cached = (build, Suggester.from_file(path))
+            cached = (build, Suggester.from_file(build / VOCABULARY_FILE))
             self._suggester = cached
         return cached[1]
 
-    def _with_suggestion(self, result: SearchResult, parsed, searcher) -> SearchResult:
+    def _with_suggestion(self, result: SearchResult, parsed, v: _Version) -> SearchResult:
         """Offer "Bedoelde je ...?" when the query finds little; when it finds nothing at
         all, answer with the suggestion's hits (the suggestion says whose they are)."""
         words = parsed.words
@@ -418,11 +436,11 @@ class SearchIndex:
         def known(word: str) -> bool:
             positions = analyzed_positions(word)
             return not positions or all(
-                any(searcher.doc_frequency(f, group[0]) for f in ("title", "body"))
+                any(v.searcher.doc_frequency(f, group[0]) for f in ("title", "body"))
                 for group in positions
             )
 
-        suggestion = self._suggester_for().suggest_query(words, known)
+        suggestion = self._suggester_for(v).suggest_query(words, known)
         if suggestion is None:
             return result
         if result.total == 0:
@@ -492,17 +510,16 @@ class SearchIndex:
             return self._documents_per_source()
 
     def _documents_per_source(self) -> dict[str, int]:
-        searcher, _ = self._current()
+        v = self._current()
         out = {}
-        for term in searcher.lexicon("source"):
+        for term in v.searcher.lexicon("source"):
             name = term.decode("utf-8") if isinstance(term, bytes) else term
-            out[name] = self._bits.term_bits("source", name).bit_count()
+            out[name] = v.bits.term_bits("source", name).bit_count()
         return out
 
     def document(self, doc_id: str) -> StoredDocument | None:
         with self._reading:
-            searcher, _ = self._current()
-            stored = searcher.document(id=doc_id)
+            stored = self._current().searcher.document(id=doc_id)
         if stored is None:
             return None
         return StoredDocument(
@@ -528,7 +545,8 @@ class SearchIndex:
             return self._similar(doc_id, limit)
 
     def _similar(self, doc_id: str, limit: int) -> list[Hit]:
-        searcher, _ = self._current()
+        v = self._current()
+        searcher = v.searcher
         docnum = searcher.document_number(id=doc_id)
         if docnum is None:
             return []
@@ -555,11 +573,12 @@ class SearchIndex:
             return self._iter_hits(req, cap, with_text)
 
     def _iter_hits(self, req: SearchRequest, cap: int | None, with_text: bool) -> HitStream:
-        searcher, info = self._current()
+        v = self._current()
+        info = v.info
         parsed = parse_user_query(req.query)
-        text_q, scored, base_bits, filter_bits = self._matches(req, parsed)
-        match = self._bits.to_mask(reduce(and_, filter_bits.values(), base_bits))
-        ranks = self._ranks
+        text_q, scored, base_bits, filter_bits = self._matches(v, req, parsed)
+        match = v.bits.to_mask(reduce(and_, filter_bits.values(), base_bits))
+        ranks = v.ranks
         by_date = req.sort == "date" or scored is None
         if by_date:
             score = None
@@ -568,16 +587,17 @@ class SearchIndex:
             score = scored.score
             docs = top(match, score, ranks.by_id, None)
             # The page re-ranks its best hits by word proximity: so does the export.
-            docs = _reranked(self._ranker, parsed, docs, score, ranks.by_id)
+            docs = _reranked(v.ranker, parsed, docs, score, ranks.by_id)
         total = len(docs)
         words = _marked_words(text_q)
         limit = total if cap is None else min(cap, total)
 
         def hits() -> Iterator[Hit]:
             for docnum in docs[:limit].tolist():
-                # One hit's reads at a time under the lock, released before the yield.
+                # One hit's reads at a time under the lock, released before the yield;
+                # `v` (not only its searcher) is held so a swap cannot close its files.
                 with self._reading:
-                    stored = searcher.stored_fields(docnum)
+                    stored = v.searcher.stored_fields(docnum)
                 yield _hit(
                     stored,
                     _snippet(stored, words),

@@ -44,7 +44,7 @@ def expansion_terms(
         post = ranker.v.postings(FIELD, term)
         if post is None:
             continue
-        p = float(post.weights.sum()) / n
+        p = post.total_weight / n
         scored.append((tf * math.log2((1 + p) / p) + math.log2(1 + p), term))
     scored.sort(key=lambda wt: (-wt[0], wt[1]))
     return [(t.decode("utf-8"), w) for w, t in scored[:EXPANSION_TERMS]]

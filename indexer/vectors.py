@@ -46,7 +46,10 @@ MAGIC = b"KBVEC001"
 VERSION = 2
 PREFIX = "vectors-"
 SUFFIX = ".kbv"
+# Terms whose postings stay cached: at most this many, and at most this much memory of
+# their own (a term's postings over several segments are joined into a copy).
 _POSTINGS_CACHE = 4096
+_CACHE_BYTES = 64 << 20
 
 
 class VectorFileError(ValueError):
@@ -282,29 +285,48 @@ def _read(path: Path) -> tuple[int, dict[str, np.ndarray]]:
 
 @dataclass
 class TermPostings:
-    """One term's postings over the whole index."""
+    """One term's postings over the whole index. Positions stay with their segment
+    (views of the mapped files) and are only gathered for the documents asked for."""
 
     docs: np.ndarray  # global document numbers, ascending
     weights: np.ndarray  # term weight (Whoosh's BM25 tf) per posting
-    _pos_ends: np.ndarray | None = None  # end of each posting's positions in _positions
-    _positions: np.ndarray | None = None
+    # Per segment: (its slice of `docs`, end of each posting's positions, positions).
+    _parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+    _total: float | None = None
+
+    @property
+    def total_weight(self) -> float:
+        """The term's weight summed over the collection (its collection frequency)."""
+        if self._total is None:
+            self._total = float(self.weights.sum(dtype=np.float64))
+        return self._total
+
+    @property
+    def nbytes(self) -> int:
+        """Memory of its own (the arrays that are copies, not views of a file)."""
+        return sum(a.nbytes for a in (self.docs, self.weights) if a.base is None)
 
     def keys(self, keep: np.ndarray) -> np.ndarray:
         """Sorted (document << 32 | position) of every position in the documents where
         `keep` (a bool array over documents) is true."""
-        if self._positions is None:
+        if self._parts is None:
             raise VectorFileError("this field has no positions")
-        chosen = np.flatnonzero(keep[self.docs])
-        if not len(chosen):
-            return np.zeros(0, np.int64)
-        ends = self._pos_ends[chosen]
-        starts = np.where(chosen > 0, self._pos_ends[chosen - 1], 0)
-        counts = ends - starts
-        # The positions of the chosen postings, gathered without a Python loop.
-        offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
-        idx = np.arange(int(counts.sum()), dtype=np.int64) + offsets
-        docs = np.repeat(self.docs[chosen].astype(np.int64), counts)
-        return (docs << 32) | self._positions[idx].astype(np.int64)
+        found = [_keys(docs, ends, positions, keep) for docs, ends, positions in self._parts]
+        return np.concatenate(found) if len(found) > 1 else found[0]
+
+
+def _keys(docs: np.ndarray, pos_ends: np.ndarray, positions: np.ndarray, keep) -> np.ndarray:
+    chosen = np.flatnonzero(keep[docs])
+    if not len(chosen):
+        return np.zeros(0, np.int64)
+    ends = pos_ends[chosen]
+    starts = np.where(chosen > 0, pos_ends[chosen - 1], 0)
+    counts = ends - starts
+    # The positions of the chosen postings, gathered without a Python loop.
+    offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+    idx = np.arange(int(counts.sum()), dtype=np.int64) + offsets
+    docs_ = np.repeat(docs[chosen].astype(np.int64), counts)
+    return (docs_ << 32) | positions[idx].astype(np.int64)
 
 
 class _Field:
@@ -352,12 +374,8 @@ class _Field:
         pos_ends = self.a["pos_ends"]
         first = int(pos_ends[start - 1]) if start else 0
         last = int(pos_ends[stop - 1]) if stop > start else first
-        return TermPostings(
-            docs,
-            self.a["weights"][start:stop],
-            pos_ends[start:stop] - first,
-            self.a["positions"][first:last],
-        )
+        part = (docs, pos_ends[start:stop] - first, self.a["positions"][first:last])
+        return TermPostings(docs, self.a["weights"][start:stop], [part])
 
 
 class VectorIndex:
@@ -396,6 +414,7 @@ class VectorIndex:
         }
         self.avg_length = {f: (searcher.avg_field_length(f) or 1.0) for f in SCORED_FIELDS}
         self._cache: OrderedDict[tuple[str, bytes], TermPostings | None] = OrderedDict()
+        self._cached_bytes = 0
 
     def forward(self, fieldname: str, docnum: int) -> list[tuple[bytes, float]]:
         """A document's most telling terms in a field, with their weights."""
@@ -411,6 +430,7 @@ class VectorIndex:
         key = text.encode("utf-8") if isinstance(text, str) else text
         cached = self._cache.get((fieldname, key), False)
         if cached is not False:
+            self._cache.move_to_end((fieldname, key))
             return cached
         parts = []
         for offset, fields_ in self._segments:
@@ -420,16 +440,16 @@ class VectorIndex:
                 parts.append(field.postings(i, offset))
         found = parts[0] if len(parts) == 1 else _merged(parts) if parts else None
         self._cache[(fieldname, key)] = found
-        if len(self._cache) > _POSTINGS_CACHE:
-            self._cache.popitem(last=False)
+        self._cached_bytes += found.nbytes if found is not None else 0
+        while len(self._cache) > _POSTINGS_CACHE or self._cached_bytes > _CACHE_BYTES:
+            _, dropped = self._cache.popitem(last=False)
+            self._cached_bytes -= dropped.nbytes if dropped is not None else 0
         return found
 
 
 def _merged(parts: list[TermPostings]) -> TermPostings:
     docs = np.concatenate([p.docs.astype(np.int64) for p in parts])
     weights = np.concatenate([p.weights for p in parts])
-    if parts[0]._positions is None:
+    if parts[0]._parts is None:
         return TermPostings(docs, weights)
-    shift = np.cumsum([0] + [len(p._positions) for p in parts[:-1]])
-    pos_ends = np.concatenate([p._pos_ends + s for p, s in zip(parts, shift, strict=True)])
-    return TermPostings(docs, weights, pos_ends, np.concatenate([p._positions for p in parts]))
+    return TermPostings(docs, weights, [part for p in parts for part in p._parts])

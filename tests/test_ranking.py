@@ -166,8 +166,9 @@ def test_vector_files_follow_segments_through_updates(tmp_path):
     info = update_index(tmp_path, progress=False)
     assert info.mode == "update"
     second = current_build(tmp_path)
-    segments = {p.name.removeprefix("MAIN_").removesuffix(".seg") for p in second.glob("*.seg")}
-    assert _vector_files(second) == sorted(f"{PREFIX}MAIN_{s}{SUFFIX}" for s in segments)
+    with whoosh_index.open_dir(str(second)).reader() as reader:
+        segments = [leaf.segment().segment_id() for leaf, _ in reader.leaf_readers()]
+    assert _vector_files(second) == sorted(f"{PREFIX}{s}{SUFFIX}" for s in segments)
 
     index = SearchIndex(tmp_path)
     jeugdraad = index.search(SearchRequest(query="jeugdraad", per_page=50))
@@ -213,12 +214,12 @@ def test_an_index_of_several_segments_ranks_and_sorts_across_them(tmp_path):
     writer.commit(merge=False)
     assert write_missing(build) == 1 and len(_vector_files(build)) == 2
 
-    searcher = ix.searcher()
-    assert len(searcher.reader().leaf_readers()) == 2
-    ranker = Ranker(VectorIndex(build, searcher))
-    q = T("body", "jeugdhuis")
-    expected = _whoosh_scores(searcher, q)
-    got = ranker.evaluate(q)
+    with ix.searcher() as searcher:
+        assert len(searcher.reader().leaf_readers()) == 2
+        ranker = Ranker(VectorIndex(build, searcher))
+        q = T("body", "jeugdhuis")
+        expected = _whoosh_scores(searcher, q)
+        got = ranker.evaluate(q)
     assert len(expected) == 14 and set(np.flatnonzero(got.match).tolist()) == set(expected)
     for docnum, score in expected.items():
         assert got.score[docnum] == pytest.approx(score, rel=1e-6)
