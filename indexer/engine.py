@@ -4,9 +4,10 @@ Whoosh object. Whoosh is imported only inside `indexer/`: it stores the index an
 documents, and `indexer/ranking.py` ranks on arrays copied from its postings
 (`indexer/vectors.py`); counting is done on bit sets (`indexer/bitsets.py`).
 
-One searcher per process, reused until the index changes: opening one is costly and
-it holds much of the index in memory. The `CURRENT` pointer is checked at most once a
-second, so a new build is picked up without a restart.
+One open index version per process (`_Version`: the searcher, the facet bit sets, the
+ranking arrays, the sort orders), reused until the index changes: opening one reads
+every document's columns. The `CURRENT` pointer is checked at most once a second, so a
+new build is picked up without a restart.
 """
 
 from __future__ import annotations
