@@ -145,10 +145,12 @@ class Ranker:
         ends = posts[0].keys(candidates)
         for p in posts[1:]:
             keys = p.keys(candidates)
-            ok = np.zeros(len(keys), bool)
-            for d in range(1, max(1, q.slop) + 1):
-                ok |= np.isin(keys - d, ends)
-            ends = keys[ok]
+            # Keep the positions with an end of the phrase so far 1..slop before them:
+            # both lists are sorted (document << 32 | position), so two binary searches
+            # per position find whether [key - slop, key - 1] holds one.
+            lo = np.searchsorted(ends, keys - max(1, q.slop), side="left")
+            hi = np.searchsorted(ends, keys - 1, side="right")
+            ends = keys[hi > lo]
             if not len(ends):
                 break
         found = np.unique(ends >> 32)
