@@ -19,12 +19,32 @@ from .analysis import analyze
 
 SNIPPET_CHARS = 240
 CONTEXT_BEFORE = 60
+MEMO_WORDS = 100_000  # distinct words remembered per query
 _WORD = re.compile(r"\w+(?:['’]\w+)?")
 
 
 @lru_cache(maxsize=100_000)
 def _forms(word: str) -> frozenset[str]:
     return frozenset(analyze(word))
+
+
+class _Marked(dict):
+    """Word -> whether it is marked for one query's terms, filled as words are met."""
+
+    def __init__(self, terms: frozenset[str]) -> None:
+        super().__init__()
+        self.terms = terms
+
+    def __missing__(self, word: str) -> bool:
+        marked = self[word] = bool(_forms(word) & self.terms)
+        return marked
+
+
+@lru_cache(maxsize=8)
+def _marked_words(terms: frozenset[str]) -> _Marked:
+    """The memo of one query: an export makes thousands of snippets for one query, and
+    then looking a word up is one dict access."""
+    return _Marked(terms)
 
 
 def _windows(text: str, marks: list[tuple[int, int]], top: int) -> list[tuple[int, int]]:
@@ -60,7 +80,10 @@ def snippet(text: str, terms: frozenset[str], top: int = 2) -> str:
     no word matches."""
     if not text or not terms:
         return ""
-    marks = [m.span() for m in _WORD.finditer(text) if _forms(m.group()) & terms]
+    marked = _marked_words(terms)
+    if len(marked) > MEMO_WORDS:
+        marked.clear()
+    marks = [m.span() for m in _WORD.finditer(text) if marked[m.group()]]
     if not marks:
         return ""
     parts = []
