@@ -91,6 +91,20 @@ def _reranked(ranker: Ranker, parsed, docs: np.ndarray, score: np.ndarray, tie) 
     return np.concatenate((head, docs[RERANK_DEPTH:]))
 
 
+def _result_order(
+    v: _Version, parsed, scored, match: np.ndarray, by_date: bool, k: int | None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """(document numbers, scores or None) of the first `k` matches (all when None) in
+    the one order the page and the export share: by score, ties by id, the best
+    RERANK_DEPTH re-ranked by word proximity; or newest first (`by_date`, or a search
+    without words)."""
+    if by_date or scored is None:
+        return ordered(match, v.ranks.newest_first, k), None
+    score = scored.score
+    docs = top(match, score, v.ranks.by_id, None if k is None else max(k, RERANK_DEPTH))
+    return _reranked(v.ranker, parsed, docs, score, v.ranks.by_id), score
+
+
 class IndexCorrupt(Exception):
     """The index on disk cannot be opened."""
 
@@ -379,14 +393,7 @@ class SearchIndex:
         hidden = len(dup_of) - len(set(dup_of.values()))
         total = match_bits.bit_count() - hidden
         match = bits.to_mask(match_bits)
-        ranks = v.ranks
-        if scored is not None and req.sort != "date":
-            score = scored.score
-            docs = top(match, score, ranks.by_id, max(limit + hidden, RERANK_DEPTH))
-            docs = _reranked(v.ranker, parsed, docs, score, ranks.by_id)
-        else:
-            score = None
-            docs = ordered(match, ranks.newest_first, limit + hidden)
+        docs, score = _result_order(v, parsed, scored, match, req.sort == "date", limit + hidden)
         facets: dict[str, list[FacetValue]] = {}
         if req.with_facets:
             for name in FACET_FIELDS:
@@ -579,16 +586,7 @@ class SearchIndex:
         parsed = parse_user_query(req.query)
         text_q, scored, base_bits, filter_bits = self._matches(v, req, parsed)
         match = v.bits.to_mask(reduce(and_, filter_bits.values(), base_bits))
-        ranks = v.ranks
-        by_date = req.sort == "date" or scored is None
-        if by_date:
-            score = None
-            docs = ordered(match, ranks.newest_first, None)
-        else:
-            score = scored.score
-            docs = top(match, score, ranks.by_id, None)
-            # The page re-ranks its best hits by word proximity: so does the export.
-            docs = _reranked(v.ranker, parsed, docs, score, ranks.by_id)
+        docs, score = _result_order(v, parsed, scored, match, req.sort == "date", None)
         total = len(docs)
         words = _marked_words(text_q)
         limit = total if cap is None else min(cap, total)
