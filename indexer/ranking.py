@@ -133,12 +133,12 @@ class Ranker:
         posts = [self.v.postings(q.fieldname, w) for w in q.words]
         if not posts or any(p is None for p in posts):
             return out
+        # Each word as a term: where it occurs, and its score there.
+        words = [self._term(wq.Term(q.fieldname, w)) for w in q.words]
         candidates = np.ones(self.n, bool) if within is None else within.copy()
         candidates &= self.v.live
-        for p in posts:
-            has = np.zeros(self.n, bool)
-            has[p.docs] = True
-            candidates &= has
+        for word in words:
+            candidates &= word.match
         if not candidates.any():
             out.terms = len(posts)
             return out
@@ -155,11 +155,7 @@ class Ranker:
                 break
         found = np.unique(ends >> 32)
         out.match[found] = True
-        for p in posts:
-            at = np.zeros(self.n)
-            at[p.docs] = self.term_scores(q.fieldname, p)
-            out.score += np.where(out.match, at, 0.0)
-        out.score *= q.boost
+        out.score = sum(word.score for word in words) * q.boost  # zeroed off the matches
         out.hits[found] = len(posts)
         out.terms = len(posts)
         return out
