@@ -111,24 +111,24 @@ class _FieldLists:
     # of a 100k-document index would take gigabytes.
     BATCH = 1 << 20
 
-    def __init__(self, positions: bool) -> None:
-        self.positions = positions
+    def __init__(self, with_positions: bool) -> None:
+        self.with_positions = with_positions
         self.terms: list[bytes] = []
         self.post_ends: list[int] = []
         self.docs: list = []
         self.weights: list = []
         self.pos_counts: list[np.ndarray] = []
-        self.positions_: list[np.ndarray] = []
+        self.positions: list[np.ndarray] = []
         self._counts: list[int] = []
         self._deltas: list[int] = []
         self.total = 0
 
     def add(self, text: bytes, m: W3LeafMatcher) -> None:
-        for ids, ws, values in _blocks(m, self.positions):
+        for ids, ws, values in _blocks(m, self.with_positions):
             self.docs.append(np.asarray(ids, dtype=np.int32))
             self.weights.append(np.asarray(ws, dtype=np.float32))
             self.total += len(ids)
-            if self.positions:
+            if self.with_positions:
                 for v in values:
                     deltas = pickle.loads(v[4:] if v.endswith(b".") else v[4:] + b".")
                     self._counts.append(len(deltas))
@@ -142,7 +142,7 @@ class _FieldLists:
         if self._counts:
             counts, positions = _decode_positions(self._counts, self._deltas)
             self.pos_counts.append(counts)
-            self.positions_.append(positions)
+            self.positions.append(positions)
             self._counts, self._deltas = [], []
 
 
@@ -159,13 +159,13 @@ def _field_arrays(reader, fieldname: str, lists: _FieldLists) -> dict[str, np.nd
     }
     if fieldname in FORWARD_FIELDS:
         out.update(_forward(out["docs"], out["weights"], out["post_ends"], reader.doc_count_all()))
-    if lists.positions:
+    if lists.with_positions:
         lists.flush()
         counts = lists.pos_counts
         out["pos_ends"] = (
             np.cumsum(np.concatenate(counts), dtype=np.int64) if counts else np.zeros(0, np.int64)
         )
-        out["positions"] = np.concatenate(lists.positions_) if counts else np.zeros(0, np.int32)
+        out["positions"] = np.concatenate(lists.positions) if counts else np.zeros(0, np.int32)
     return out
 
 
