@@ -319,14 +319,30 @@ def _keys(docs: np.ndarray, pos_ends: np.ndarray, positions: np.ndarray, keep) -
     chosen = np.flatnonzero(keep[docs])
     if not len(chosen):
         return np.zeros(0, np.int64)
-    ends = pos_ends[chosen]
-    starts = np.where(chosen > 0, pos_ends[chosen - 1], 0)
-    counts = ends - starts
-    # The positions of the chosen postings, gathered without a Python loop.
-    offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
-    idx = np.arange(int(counts.sum()), dtype=np.int64) + offsets
+    starts, counts = _spans(pos_ends, chosen)
     docs_ = np.repeat(docs[chosen].astype(np.int64), counts)
-    return (docs_ << 32) | positions[idx].astype(np.int64)
+    return (docs_ << 32) | positions[_gather(starts, counts)].astype(np.int64)
+
+
+def _spans(ends: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(start, length) of each of `rows` in an array of run ends (cumulative counts)."""
+    stops = ends[rows].astype(np.int64)
+    starts = np.where(rows > 0, ends[np.maximum(rows - 1, 0)], 0).astype(np.int64)
+    return starts, stops - starts
+
+
+def _gather(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The indexes of the runs [start, start + count), one after the other, without a
+    Python loop."""
+    offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+    return np.arange(int(counts.sum()), dtype=np.int64) + offsets
+
+
+def forward_weight(weights: np.ndarray) -> np.ndarray:
+    """A forward list's term weights as the similarity of pages counts them: damped
+    (1 + log tf), so one word repeated does not make a page like every other."""
+    weights = np.asarray(weights, dtype=np.float64)
+    return np.where(weights > 1.0, 1.0 + np.log(np.maximum(weights, 1.0)), weights)
 
 
 class _Field:
@@ -338,6 +354,11 @@ class _Field:
             if needed not in self.a:
                 raise VectorFileError(f"vector file lacks {fieldname}.{needed}")
         self._lookup: dict[bytes, int] | None = None
+        self._forward_cache: tuple[np.ndarray, np.ndarray] | None = None
+
+    @property
+    def doc_count(self) -> int:
+        return len(self.a["lengths"])
 
     def term_text(self, i: int) -> bytes:
         ends = self.a["term_ends"]
@@ -353,6 +374,40 @@ class _Field:
         terms = self.a["fwd_terms"][start:stop].tolist()
         weights = self.a["fwd_weights"][start:stop].tolist()
         return [(self.term_text(t), w) for t, w in zip(terms, weights, strict=True)]
+
+    def similarity(self, docnums: np.ndarray, centroid: dict[bytes, float]) -> np.ndarray:
+        """Per document of `docnums` (this segment's numbers): the dot product of its
+        forward list, weighted by `forward_weight` and scaled to length 1, with `centroid`
+        (term -> weight); 0 for every page when the file has no forward lists."""
+        if "fwd_ends" not in self.a or not len(docnums):
+            return np.zeros(len(docnums))
+        indexed = ((self.term_index(t), w) for t, w in centroid.items())
+        known = sorted((i, w) for i, w in indexed if i is not None)
+        if not known:
+            return np.zeros(len(docnums))
+        keys = np.array([i for i, _ in known], dtype=self.a["fwd_terms"].dtype)
+        values = np.array([w for _, w in known])
+        docnums = np.asarray(docnums, dtype=np.int64)
+        damped, lengths = self._damped()
+        starts, counts = _spans(self.a["fwd_ends"], docnums)
+        entries = _gather(starts, counts)
+        terms = self.a["fwd_terms"][entries]
+        at = np.minimum(np.searchsorted(keys, terms), len(keys) - 1)
+        in_centroid = np.where(keys[at] == terms, values[at], 0.0)
+        row = np.repeat(np.arange(len(docnums)), counts)
+        dot = np.bincount(row, damped[entries] * in_centroid, minlength=len(docnums))
+        return dot / np.maximum(lengths[docnums], 1e-12)
+
+    def _damped(self) -> tuple[np.ndarray, np.ndarray]:
+        """The forward weights damped by `forward_weight`, and each page's length of
+        them; worked out once per open segment (about 16 MB at 100,000 pages)."""
+        if self._forward_cache is None:
+            damped = forward_weight(self.a["fwd_weights"]).astype(np.float32)
+            ends = self.a["fwd_ends"]
+            row = np.repeat(np.arange(len(ends)), np.diff(ends, prepend=0))
+            squares = np.bincount(row, damped.astype(np.float64) ** 2, minlength=len(ends))
+            self._forward_cache = (damped, np.sqrt(squares))
+        return self._forward_cache
 
     def term_index(self, text: bytes) -> int | None:
         if self._lookup is None:
@@ -422,6 +477,34 @@ class VectorIndex:
             if docnum >= offset:
                 return fields_[fieldname].forward(docnum - offset)
         return []
+
+    def doc_frequency(self, fieldname: str, term: bytes) -> int:
+        """How many documents (deleted ones included, as in Whoosh) have the term."""
+        found = 0
+        for _, fields_ in self._segments:
+            field = fields_[fieldname]
+            i = field.term_index(term)
+            if i is not None:
+                ends = field.a["post_ends"]
+                found += int(ends[i]) - (int(ends[i - 1]) if i else 0)
+        return found
+
+    def similarity(
+        self, fieldname: str, docnums: np.ndarray, centroid: dict[bytes, float]
+    ) -> np.ndarray:
+        """Cosine of each page of `docnums` (global numbers) with `centroid` (term ->
+        weight), over the pages' forward lists (`_Field.similarity`)."""
+        docnums = np.asarray(docnums, dtype=np.int64)
+        out = np.zeros(len(docnums))
+        length = float(np.sqrt(sum(w * w for w in centroid.values())))
+        if not length or not len(docnums):
+            return out
+        for offset, fields_ in self._segments:
+            field = fields_[fieldname]
+            rows = np.flatnonzero((docnums >= offset) & (docnums < offset + field.doc_count))
+            if len(rows):
+                out[rows] = field.similarity(docnums[rows] - offset, centroid) / length
+        return out
 
     def postings(self, fieldname: str, text: str | bytes) -> TermPostings | None:
         """The term's postings over all segments, or None when no document has it."""
