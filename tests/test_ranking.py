@@ -15,11 +15,18 @@ from crawler.store import CrawlStore, Document
 from indexer import feedback, vectors
 from indexer.build import current_build, update_index
 from indexer.engine import IndexCorrupt, SearchIndex, SearchRequest
-from indexer.feedback import EXPANSION_TERMS, FEEDBACK_DOCS, expansion_terms
+from indexer.feedback import EXPANSION_TERMS, FEEDBACK_DOCS, centroid, expansion_terms
 from indexer.query import build_query, parse_user_query
 from indexer.ranking import Ranker, ordered, top
 from indexer.schema import index_fields
-from indexer.vectors import FORWARD_TERMS, PREFIX, SUFFIX, VectorIndex, write_missing
+from indexer.vectors import (
+    FORWARD_TERMS,
+    PREFIX,
+    SUFFIX,
+    VectorIndex,
+    forward_weight,
+    write_missing,
+)
 
 
 @pytest.fixture(scope="module")
@@ -220,6 +227,11 @@ def test_an_index_of_several_segments_ranks_and_sorts_across_them(tmp_path):
         q = T("body", "jeugdhuis")
         expected = _whoosh_scores(searcher, q)
         got = ranker.evaluate(q)
+        center = centroid(ranker, [3, 12], [1.0, 0.5])
+        everyone = np.arange(14)
+        assert ranker.v.similarity("body", everyone, center) == pytest.approx(
+            _cosines(ranker, everyone, center)
+        )
     assert len(expected) == 14 and set(np.flatnonzero(got.match).tolist()) == set(expected)
     for docnum, score in expected.items():
         assert got.score[docnum] == pytest.approx(score, rel=1e-6)
@@ -293,3 +305,52 @@ def test_positions_read_in_small_batches_are_the_same(whoosh_and_ranker, monkeyp
     assert whole.keys() == batched.keys()
     for name, arr in whole.items():
         assert np.array_equal(arr, batched[name]), name
+
+
+def _cosines(ranker: Ranker, docnums, center: dict[bytes, float]) -> list[float]:
+    """The cosine of each page's damped forward list with `center`, term by term."""
+    length = sum(w * w for w in center.values()) ** 0.5
+    out = []
+    for docnum in docnums:
+        forward = ranker.v.forward("body", int(docnum))
+        damped = forward_weight([w for _, w in forward]).tolist()
+        norm = sum(w * w for w in damped) ** 0.5
+        dot = sum(w * center.get(t, 0.0) for (t, _), w in zip(forward, damped, strict=True))
+        out.append(dot / norm / length if norm else 0.0)
+    return out
+
+
+def test_likeness_to_the_best_pages_is_the_cosine_of_their_forward_lists(whoosh_and_ranker):
+    searcher, ranker = whoosh_and_ranker
+    center = centroid(ranker, [5, 40, 77], [1.0, 0.8, 0.6])
+    assert center and all(w > 0 for w in center.values())
+    for term in center:
+        assert ranker.v.doc_frequency("body", term) == searcher.doc_frequency("body", term)
+    docnums = np.array([5, 40, 77, 0, 1, 100, ranker.n - 1])
+    got = ranker.v.similarity("body", docnums, center)
+    assert got == pytest.approx(_cosines(ranker, docnums, center))
+    assert got[0] > 0.3 and got.max() <= 1.0 + 1e-9  # a best page reads like the centroid
+    assert ranker.v.similarity("body", docnums, {b"xqzzyvw": 1.0}) == pytest.approx([0.0] * 7)
+
+
+def test_pages_like_the_best_hits_rise_and_no_page_is_added(tmp_path, monkeypatch):
+    street = "Buren sluiten de straat af, kinderen spelen er de zomer lang met stoepkrijt. "
+    texts = [
+        "Een speelstraat aanvragen. " * 3 + street * 3,  # the best hits
+        "De speelstraat in onze wijk. " * 3 + street * 2,
+        "Een speelstraat. " + street * 3,  # the word once, about the same thing
+        "Een speelstraat. " + "De begroting, de meerjarenplanning en de rekening van het OCMW. ",
+        "Het jeugdhuis zoekt vrijwilligers voor de bar en de fuiven. " * 3,  # never a hit
+    ]
+    _indexed(tmp_path, texts)
+    req = SearchRequest(query="speelstraat", per_page=10)
+    monkeypatch.setattr(feedback, "SIMILAR_WEIGHT", 0.0)
+    without = SearchIndex(tmp_path).search(req)
+    monkeypatch.undo()
+    found = SearchIndex(tmp_path).search(req)
+    assert found.total == without.total == 4 and found.facets == without.facets
+    raised = {h.url: h.score for h in found.hits}
+    before = {h.url: h.score for h in without.hits}
+    gain = {u.rsplit("/", 1)[1]: raised[u] - before[u] for u in raised}
+    # Each page gains by its likeness to the best: the street page more than the budget one.
+    assert gain["0"] > gain["2"] > 2 * gain["3"] and gain["3"] >= 0
