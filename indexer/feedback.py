@@ -19,7 +19,8 @@ length 1) is about the same need even where it uses the typed words only once. I
 cosine with that centroid, times SIMILAR_WEIGHT times the best score, is added to the
 SIMILAR_DEPTH best matches. On the judged queries, with every page of both top 20s
 judged, Recall@20 rose from 0.803 to 0.834 and nDCG@10 from 0.886 to 0.891 (3 pages,
-weight 0.8); 18 of the 20 settings of a grid of 2-5 pages and weight 0.3-1.5 raised both.
+weight 0.8); 18 of the 20 settings of a grid of 2-5 pages and weight 0.3-1.5 raised both
+(the grid measured before those pages were judged).
 Pages without the words stay out, as above (docs/search.md says what that costs).
 """
 

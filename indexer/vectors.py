@@ -354,7 +354,6 @@ class _Field:
             if needed not in self.a:
                 raise VectorFileError(f"vector file lacks {fieldname}.{needed}")
         self._lookup: dict[bytes, int] | None = None
-        self._forward_cache: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def doc_count(self) -> int:
@@ -387,27 +386,16 @@ class _Field:
             return np.zeros(len(docnums))
         keys = np.array([i for i, _ in known], dtype=self.a["fwd_terms"].dtype)
         values = np.array([w for _, w in known])
-        docnums = np.asarray(docnums, dtype=np.int64)
-        damped, lengths = self._damped()
-        starts, counts = _spans(self.a["fwd_ends"], docnums)
+        starts, counts = _spans(self.a["fwd_ends"], np.asarray(docnums, dtype=np.int64))
         entries = _gather(starts, counts)
         terms = self.a["fwd_terms"][entries]
+        weights = forward_weight(self.a["fwd_weights"][entries])
         at = np.minimum(np.searchsorted(keys, terms), len(keys) - 1)
         in_centroid = np.where(keys[at] == terms, values[at], 0.0)
         row = np.repeat(np.arange(len(docnums)), counts)
-        dot = np.bincount(row, damped[entries] * in_centroid, minlength=len(docnums))
-        return dot / np.maximum(lengths[docnums], 1e-12)
-
-    def _damped(self) -> tuple[np.ndarray, np.ndarray]:
-        """The forward weights damped by `forward_weight`, and each page's length of
-        them; worked out once per open segment (about 16 MB at 100,000 pages)."""
-        if self._forward_cache is None:
-            damped = forward_weight(self.a["fwd_weights"]).astype(np.float32)
-            ends = self.a["fwd_ends"]
-            row = np.repeat(np.arange(len(ends)), np.diff(ends, prepend=0))
-            squares = np.bincount(row, damped.astype(np.float64) ** 2, minlength=len(ends))
-            self._forward_cache = (damped, np.sqrt(squares))
-        return self._forward_cache
+        dot = np.bincount(row, weights * in_centroid, minlength=len(docnums))
+        length = np.sqrt(np.bincount(row, weights * weights, minlength=len(docnums)))
+        return dot / np.maximum(length, 1e-12)
 
     def term_index(self, text: bytes) -> int | None:
         if self._lookup is None:
