@@ -31,6 +31,7 @@ ORDER = [
     "relevance",
     "export",
     "ui",
+    "similar",
 ]
 _TITLE = "# Benchmarks\n"
 _INTRO = (
@@ -85,7 +86,10 @@ def update_section(key: str, title: str, body: str, path: Path = REPORT) -> None
     out = [_TITLE, "\n", _INTRO, "\n## Machine\n\n", machine_facts(), "\n"]
     for k in keys:
         out.append(f"<!-- bench:{k} -->\n{sections[k]}<!-- /bench:{k} -->\n")
-    path.write_text("".join(out), encoding="utf-8")
+    # Written aside and renamed: a benchmark killed mid-write must not empty the report.
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("".join(out), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def main(argv: list[str] | None = None) -> int:
