@@ -25,6 +25,7 @@ SCRIPTS = {
     "analysis": "bench.analysis",
     "export": "bench.export",
     "ui": "bench.ui",
+    "similar": "bench.similar_cost",
     "load": "bench.load",
     "report": "bench.report",
 }
@@ -39,6 +40,7 @@ ALL = [
     ("analysis", []),
     ("export", []),
     ("ui", []),
+    ("similar", []),
     ("load", []),
 ]
 
@@ -51,6 +53,7 @@ TITLES = {
     "analysis": "Dutch analysis: build speed and query analysis",
     "export": "Export, 10,000-document index",
     "ui": "Search page server time, 10,000-document index",
+    "similar": "Cost of the pages-like-the-best-hits step, side by side",
 }
 
 

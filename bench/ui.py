@@ -58,7 +58,8 @@ def _urls() -> list[str]:
     return out
 
 
-def _percentile(samples: list[float], p: float) -> float:
+def percentile(samples: list[float], p: float) -> float:
+    """The p-th percentile (0-100) of the samples, nearest rank."""
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     docs = client.get("/api/v1/search?per_page=1").json["total"]
     print(
         f"search page, {docs} documents, {len(samples)} requests over {len(urls)} URLs: "
-        f"p50 {statistics.median(samples):.1f} ms, p95 {_percentile(samples, 95):.1f} ms, "
+        f"p50 {statistics.median(samples):.1f} ms, p95 {percentile(samples, 95):.1f} ms, "
         f"max {max(samples):.1f} ms"
     )
     return 0
