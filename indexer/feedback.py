@@ -106,14 +106,14 @@ def centroid(ranker: Ranker, docnums: list[int], weights: list[float]) -> dict[b
 def with_similar_pages(ranker: Ranker, scored: Scored, tie: np.ndarray) -> Scored:
     """`scored` with the SIMILAR_DEPTH best matches raised by their likeness to the
     SIMILAR_DOCS best ones."""
-    best = top(scored.match, scored.score, tie, SIMILAR_DOCS)
+    candidates = top(scored.match, scored.score, tie, SIMILAR_DEPTH)
+    best = candidates[:SIMILAR_DOCS]
     if not len(best) or scored.score[best[0]] <= 0:
         return scored
     first = float(scored.score[best[0]])
     center = centroid(ranker, best.tolist(), (scored.score[best] / first).tolist())
     if not center:
         return scored
-    candidates = top(scored.match, scored.score, tie, SIMILAR_DEPTH)
     likeness = ranker.v.similarity(FIELD, candidates, center)
     scored.score[candidates] += SIMILAR_WEIGHT * first * likeness
     return scored
