@@ -1,11 +1,16 @@
 """Shared fixtures: the bundled mirror on a real loopback server, a crawled and indexed
-copy of the sample corpus, the Flask app and its test client."""
+copy of the sample corpus, the Flask app and its test client, and the app served by
+waitress on 127.0.0.1."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from waitress import create_server, wasyncore
 
 from crawler.config import load_sources
 from crawler.mirror import MirrorServer
@@ -53,3 +58,27 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@contextmanager
+def _served(app, threads: int = 4) -> Iterator[str]:
+    """The app on a real waitress server on a free port of 127.0.0.1, in a thread; yields
+    its base URL and stops it cleanly."""
+    server = create_server(app, host="127.0.0.1", port=0, threads=threads)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        # Requests in service finish first (their replies need the loop); then the sockets
+        # are closed from the server's own loop thread: closing them from this one races
+        # the select() it is in (EBADF in the server thread, an error at teardown).
+        server.task_dispatcher.shutdown()
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def serve():
+    """`with serve(app, threads) as base_url:` runs the app on a real loopback server."""
+    return _served

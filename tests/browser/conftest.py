@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import os
 import tempfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import send_file
 from playwright.sync_api import Page, sync_playwright
-from waitress import create_server
 
 from search_app import create_app
 
@@ -47,20 +45,14 @@ def axe_path() -> Path:
 
 
 @pytest.fixture(scope="session")
-def live_server(sample_data) -> Iterator[str]:
+def live_server(sample_data, serve) -> Iterator[str]:
     """The real app with waitress on 127.0.0.1; axe-core is served at /_test/axe.js so
     the page loads it as a same-origin script under the real CSP."""
     app = create_app({"DATA_DIR": str(sample_data)})
     axe = axe_path()
     app.add_url_rule("/_test/axe.js", "axe", lambda: send_file(axe, mimetype="text/javascript"))
-    server = create_server(app, host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
-        thread.join(timeout=5)
+    with serve(app, threads=2) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="session")

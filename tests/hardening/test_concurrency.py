@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from waitress.server import create_server
 
 from indexer.build import BuildInfo, current_build
 from search_app import create_app, search_index, settings
@@ -54,7 +53,7 @@ class Hammer(threading.Thread):
 
 
 @pytest.mark.slow
-def test_crawl_index_and_server_at_the_same_time(sample_data, tmp_path, mirror):
+def test_crawl_index_and_server_at_the_same_time(sample_data, tmp_path, mirror, serve):
     data_dir = tmp_path / "data"
     shutil.copytree(sample_data, data_dir, ignore=shutil.ignore_patterns("*.lock"))
     sources = tmp_path / "sources.toml"
@@ -63,50 +62,47 @@ def test_crawl_index_and_server_at_the_same_time(sample_data, tmp_path, mirror):
     before = current_build(data_dir)
 
     app = create_app({"DATA_DIR": str(data_dir)})
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    serving = threading.Thread(target=server.run, daemon=True)
-    serving.start()
-    hammer = Hammer(f"http://127.0.0.1:{server.effective_port}")
-    try:
-        hammer.start()
-        time.sleep(0.3)
-        rebuild = subprocess.Popen(
-            [*CLI, "index", "--rebuild", "--quiet", "--data-dir", str(data_dir)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        crawl = subprocess.Popen(
-            [
-                *CLI,
-                "crawl",
-                "--quiet",
-                "--sources",
-                str(sources),
-                "--source",
-                "debattle",
-                "--route",
-                mirror.url,
-                "--data-dir",
-                str(data_dir),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        rebuild_out, rebuild_err = rebuild.communicate(timeout=180)
-        crawl_out, crawl_err = crawl.communicate(timeout=180)
-        after = current_build(data_dir)
-        # The running server picks the new build up (CURRENT is rechecked every second).
-        deadline = time.monotonic() + 10
-        while search_index(app).info().version != BuildInfo.read(after).version:
-            assert time.monotonic() < deadline, "the server never switched to the new index"
-            time.sleep(0.2)
-        time.sleep(0.5)  # a few requests on the new index too
-    finally:
-        hammer.stop.set()
-        hammer.join(timeout=30)
-        server.close()
+    with serve(app, threads=4) as base_url:
+        hammer = Hammer(base_url)
+        try:
+            hammer.start()
+            time.sleep(0.3)
+            rebuild = subprocess.Popen(
+                [*CLI, "index", "--rebuild", "--quiet", "--data-dir", str(data_dir)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            crawl = subprocess.Popen(
+                [
+                    *CLI,
+                    "crawl",
+                    "--quiet",
+                    "--sources",
+                    str(sources),
+                    "--source",
+                    "debattle",
+                    "--route",
+                    mirror.url,
+                    "--data-dir",
+                    str(data_dir),
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            rebuild_out, rebuild_err = rebuild.communicate(timeout=180)
+            crawl_out, crawl_err = crawl.communicate(timeout=180)
+            after = current_build(data_dir)
+            # The running server picks the new build up (CURRENT is rechecked every second).
+            deadline = time.monotonic() + 10
+            while search_index(app).info().version != BuildInfo.read(after).version:
+                assert time.monotonic() < deadline, "the server never switched to the new index"
+                time.sleep(0.2)
+            time.sleep(0.5)  # a few requests on the new index too
+        finally:
+            hammer.stop.set()
+            hammer.join(timeout=30)
     assert rebuild.returncode == 0, rebuild_err
     assert crawl.returncode == 0, crawl_err
     for output in (rebuild_err, crawl_err, crawl_out, rebuild_out):
