@@ -33,6 +33,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 JUDGMENTS = REPO / "tests" / "relevance"
+HELDOUT = JUDGMENTS / "heldout"
 K_NDCG = 10
 K_RECALL = 20
 
@@ -60,14 +61,47 @@ def _rows(path: Path) -> Iterable[list[str]]:
 
 
 def load_judgments(folder: Path = JUDGMENTS) -> list[JudgedQuery]:
-    """The judged queries, in file order."""
+    """The judged queries, in file order (a query file may carry more columns, such as
+    the need behind the query, after the first three)."""
     grades: dict[str, dict[str, int]] = {}
-    for qid, url, grade in list(_rows(folder / "qrels.tsv"))[1:]:
-        grades.setdefault(qid, {})[url] = int(grade)
+    qrels = folder / "qrels.tsv"
+    if qrels.is_file():
+        for qid, url, grade, *_ in list(_rows(qrels))[1:]:
+            grades.setdefault(qid, {})[url] = int(grade)
     return [
         JudgedQuery(qid, category, text, grades.get(qid, {}))
-        for qid, category, text in list(_rows(folder / "queries.tsv"))[1:]
+        for qid, category, text, *_ in list(_rows(folder / "queries.tsv"))[1:]
     ]
+
+
+def grouped(queries: list[JudgedQuery], groups: dict[str, str]) -> list[JudgedQuery]:
+    """The judgments by hit: documents shown as one hit (near-duplicates, a landing page
+    and its PDF) are one judged item, graded as its best member."""
+    out = []
+    for q in queries:
+        grades: dict[str, int] = {}
+        for url, grade in q.grades.items():
+            key = groups.get(url, url)
+            grades[key] = max(grades.get(key, 0), grade)
+        out.append(JudgedQuery(q.qid, q.category, q.text, grades))
+    return out
+
+
+def grouped_ranker(ranker: Ranker, groups: dict[str, str]) -> Ranker:
+    """A ranking with every group cut back to its first-ranked member, named as the
+    hit it is shown as: how every engine is scored, ours and the baselines alike."""
+
+    def rank(text: str) -> list[str]:
+        seen: set[str] = set()
+        out = []
+        for url in ranker(text):
+            key = groups.get(url, url)
+            if key not in seen:
+                seen.add(key)
+                out.append(key)
+        return out
+
+    return rank
 
 
 def ndcg(ranked: list[str], grades: dict[str, int], k: int = K_NDCG) -> float:
@@ -122,17 +156,51 @@ def recall_ceiling(queries: list[JudgedQuery], k: int = K_RECALL) -> float:
 # --- ours ---------------------------------------------------------------------------------
 
 
-def our_ranker(data_dir: Path) -> Ranker:
-    """Our search, as the app answers."""
+def our_ranker(data_dir: Path, *, semantic: bool = True) -> Ranker:
+    """Our search, as the app answers; `semantic=False`: its lexical stages alone."""
     from indexer.engine import SearchIndex, SearchRequest
 
-    index = SearchIndex(data_dir)
+    index = SearchIndex(data_dir, semantic=semantic)
 
     def rank(text: str) -> list[str]:
         result = index.search(SearchRequest(query=text, per_page=K_RECALL, with_facets=False))
         return [h.url for h in result.hits]
 
     return rank
+
+
+def dense_ranker(data_dir: Path) -> Ranker | None:
+    """multilingual-e5 alone: every page by its best passage's cosine with the query.
+    None when the index has no passage vectors or the model cannot load."""
+    from indexer.embedder import get_embedder
+
+    from indexer.build import current_build
+    from indexer.engine import SearchIndex
+
+    embedder = get_embedder()
+    index = SearchIndex(data_dir)
+    if embedder is None or not index.semantic():
+        return None
+    from indexer.dense_read import DenseIndex
+
+    build = current_build(data_dir)
+    urls = _urls_by_row(build)
+    dense = DenseIndex(build, [doc_id for doc_id, _ in urls])
+
+    def rank(text: str) -> list[str]:
+        cosine, _ = dense.best_passages(embedder.query(text), None)
+        order = sorted(range(len(urls)), key=lambda i: (-float(cosine[i]), urls[i][1]))
+        return [urls[i][1] for i in order[: 2 * K_RECALL]]
+
+    return rank
+
+
+def _urls_by_row(build: Path) -> list[tuple[str, str]]:
+    """(id, url) of every document of a build, by Whoosh document number."""
+    from whoosh import index as whoosh_index
+
+    with whoosh_index.open_dir(str(build)).searcher() as searcher:
+        return [(f["id"], f["url"]) for f in searcher.all_stored_fields()]
 
 
 # --- baselines ----------------------------------------------------------------------------
@@ -193,7 +261,7 @@ def whoosh_ranker(docs: list[Doc], analyzer, folder: Path) -> Ranker:
 
     def rank(text: str) -> list[str]:
         q = parser.parse(" ".join(_WORD.findall(text)))
-        return [hit["url"] for hit in searcher.search(q, limit=K_RECALL)]
+        return [hit["url"] for hit in searcher.search(q, limit=2 * K_RECALL)]
 
     return rank
 
@@ -217,7 +285,7 @@ def fts5_ranker(docs: list[Doc]) -> Ranker:
         if not words:
             return []
         match = " OR ".join(f'"{w}"' for w in words)
-        return [row[0] for row in con.execute(sql, (match, K_RECALL))]
+        return [row[0] for row in con.execute(sql, (match, 2 * K_RECALL))]
 
     return rank
 
@@ -261,7 +329,7 @@ def tantivy_ranker(docs: list[Doc]) -> Ranker:
         if not words:
             return []
         q = ix.parse_query(" ".join(words), list(boosts), field_boosts=boosts)
-        hits = searcher.search(q, K_RECALL).hits
+        hits = searcher.search(q, 2 * K_RECALL).hits
         return [searcher.doc(addr)["url"][0] for _score, addr in hits]
 
     return rank
@@ -279,31 +347,76 @@ def build_sample_data(folder: Path) -> Path:
     return data_dir
 
 
-def run(data_dir: Path, work: Path) -> dict[str, Scores]:
-    """Every engine on every judged query; name -> scores."""
+BASELINES = ("whoosh StandardAnalyzer", "whoosh LanguageAnalyzer(nl)", "sqlite fts5 unicode61",
+             "tantivy dutch stemmer")  # fmt: skip
+HYBRID, LEXICAL, DENSE = "ours: hybrid", "ours: lexical only", "e5 dense only"
+SETS = {"tuning": JUDGMENTS, "held-out": HELDOUT}
+
+
+def engines(data_dir: Path, work: Path) -> dict[str, Ranker]:
+    """Every engine over the same documents, each cut back to one entry per hit."""
     from whoosh.analysis import LanguageAnalyzer, StandardAnalyzer
 
-    queries = load_judgments()
+    from indexer.engine import SearchIndex
+
     docs = load_docs(data_dir)
-    engines: dict[str, Ranker] = {
-        "ours": our_ranker(data_dir),
-        "whoosh StandardAnalyzer": whoosh_ranker(docs, StandardAnalyzer(), work / "std"),
-        "whoosh LanguageAnalyzer(nl)": whoosh_ranker(docs, LanguageAnalyzer("nl"), work / "nl"),
-        "sqlite fts5 unicode61": fts5_ranker(docs),
-        "tantivy dutch stemmer": tantivy_ranker(docs),
+    found: dict[str, Ranker | None] = {
+        HYBRID: our_ranker(data_dir),
+        LEXICAL: our_ranker(data_dir, semantic=False),
+        DENSE: dense_ranker(data_dir),
+        BASELINES[0]: whoosh_ranker(docs, StandardAnalyzer(), work / "std"),
+        BASELINES[1]: whoosh_ranker(docs, LanguageAnalyzer("nl"), work / "nl"),
+        BASELINES[2]: fts5_ranker(docs),
+        BASELINES[3]: tantivy_ranker(docs),
     }
-    return {name: evaluate(ranker, queries) for name, ranker in engines.items()}
+    groups = SearchIndex(data_dir).url_groups()
+    return {name: grouped_ranker(r, groups) for name, r in found.items() if r is not None}
 
 
-def format_table(scores: dict[str, Scores], documents: int, queries: int) -> str:
+def run(data_dir: Path, work: Path) -> dict[str, dict[str, Scores]]:
+    """Every engine on every judged query of both sets: set -> engine -> scores."""
+    from indexer.engine import SearchIndex
+
+    groups = SearchIndex(data_dir).url_groups()
+    rankers = engines(data_dir, work)
+    out = {}
+    for name, folder in SETS.items():
+        queries = grouped(load_judgments(folder), groups)
+        out[name] = {engine: evaluate(r, queries) for engine, r in rankers.items()}
+    return out
+
+
+def pool(data_dir: Path, work: Path, folder: Path, depth: int = K_RECALL) -> list[tuple]:
+    """(qid, url) of every page in some engine's top `depth` that has no judgment yet:
+    what the judges read next. Named by the hit's URL, as the metrics count them."""
+    from indexer.engine import SearchIndex
+
+    groups = SearchIndex(data_dir).url_groups()
+    rankers = engines(data_dir, work)
+    queries = grouped(load_judgments(folder), groups)
+    missing = []
+    for q in queries:
+        seen: set[str] = set()
+        for ranker in rankers.values():
+            for url in ranker(q.text)[:depth]:
+                if url not in q.grades and url not in seen:
+                    seen.add(url)
+                    missing.append((q.qid, url))
+    return missing
+
+
+def format_table(scores: dict[str, Scores], documents: int, queries: int, title: str) -> str:
     lines = [
-        f"{queries} judged queries, {documents} documents",
+        f"{title}: {queries} judged queries, {documents} documents",
         f"{'engine':30} {'nDCG@10':>8} {'MRR@10':>8} {'R@20':>8}",
     ]
     for name, s in scores.items():
         lines.append(f"{name:30} {s.ndcg:8.3f} {s.mrr:8.3f} {s.recall:8.3f}")
-    best = max(s.ndcg for n, s in scores.items() if n != "ours")
-    lines.append(f"ours / best baseline nDCG@10: {scores['ours'].ndcg / best:.2f}x")
+    best = max(s.ndcg for n, s in scores.items() if n in BASELINES)
+    lines.append(f"hybrid / best stock baseline nDCG@10: {scores[HYBRID].ndcg / best:.2f}x")
+    lines.append(
+        f"hybrid - lexical only nDCG@10: {scores[HYBRID].ndcg - scores[LEXICAL].ndcg:+.3f}"
+    )
     return "\n".join(lines)
 
 
@@ -315,21 +428,32 @@ def main(argv: list[str] | None = None) -> int:
         "--data-dir", type=Path, help="a data dir built from the sample corpus (default: build one)"
     )
     parser.add_argument("--per-query", action="store_true", help="also print nDCG@10 per query")
+    parser.add_argument(
+        "--pool",
+        choices=sorted(SETS),
+        help="print the unjudged (qid, url) pairs of every engine's top 20 for this set",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="kb-relevance-") as tmp:
         work = Path(tmp)
         data_dir = args.data_dir or build_sample_data(work)
-        scores = run(data_dir, work)
-        queries = load_judgments()
-        print(format_table(scores, len(load_docs(data_dir)), len(queries)))
-        print(f"Recall@20 ceiling of these judgments: {recall_ceiling(queries):.3f}")
-        if args.per_query:
-            names = list(scores)
-            print("qid  " + " ".join(f"{n[:10]:>10}" for n in names) + "  query")
-            for q in queries:
-                row = " ".join(f"{scores[n].per_query[q.qid]:10.3f}" for n in names)
-                print(f"{q.qid}  {row}  {q.text}")
+        if args.pool:
+            for qid, url in pool(data_dir, work, SETS[args.pool]):
+                print(f"{qid}\t{url}")
+            return 0
+        results = run(data_dir, work)
+        documents = len(load_docs(data_dir))
+        for name, scores in results.items():
+            queries = load_judgments(SETS[name])
+            print(format_table(scores, documents, len(queries), name))
+            print(f"Recall@20 ceiling of these judgments: {recall_ceiling(queries):.3f}\n")
+            if args.per_query:
+                names = list(scores)
+                print("qid  " + " ".join(f"{n[:10]:>10}" for n in names) + "  query")
+                for q in queries:
+                    row = " ".join(f"{scores[n].per_query[q.qid]:10.3f}" for n in names)
+                    print(f"{q.qid}  {row}  {q.text}")
     return 0
 
 

@@ -466,4 +466,6 @@ def extract_pdf(
         date=date,
         themes=themes,
         content_type="application/pdf",
+        pages=len(reader.pages),
+        size=len(body),
     )

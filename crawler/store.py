@@ -84,6 +84,8 @@ class Document:
     headings: list[str] = field(default_factory=list)
     content_type: str = "text/html"
     language: str = "nl"
+    pages: int | None = None  # a PDF's page count
+    size: int | None = None  # a PDF's size in bytes
 
     @property
     def site(self) -> str:
@@ -434,6 +436,14 @@ class CrawlStore:
                         json_extract(document, '$.fetched_at')
                  FROM pages WHERE status = 'ok' AND document IS NOT NULL ORDER BY url"""
         yield from self._db.execute(sql)
+
+    def links_to_pdfs(self) -> Iterator[tuple[str, list[str]]]:
+        """(url, outlinks) of every live page that links to a PDF: how a publication's
+        landing page is found."""
+        sql = """SELECT url, links FROM pages WHERE status = 'ok' AND document IS NOT NULL
+                 AND links LIKE '%.pdf%' ORDER BY url"""
+        for url, links in self._db.execute(sql):
+            yield url, json.loads(links or "[]")
 
     def document(self, url: str) -> Document | None:
         row = self._db.execute(

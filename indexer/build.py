@@ -28,6 +28,7 @@ from whoosh.writing import LockError
 from crawler.store import CrawlStore
 
 from . import neardup, vectors
+from .publications import PUBLICATIONS_FILE, find_publications, write_publications
 from .schema import build_schema, doc_id, index_fields
 from .suggest import VocabularyCounter
 
@@ -171,7 +172,7 @@ def _copy_build(src: Path, dst: Path) -> None:
     build that is still being served (and, after a crash, make it look up to date)."""
     dst.mkdir(parents=True)
     for item in src.iterdir():
-        if item.name in (MANIFEST, BUILD_INFO, SKETCHES):
+        if item.name in (MANIFEST, BUILD_INFO, SKETCHES, PUBLICATIONS_FILE):
             continue
         if item.is_file() and not item.name.endswith(".lock"):
             try:
@@ -292,6 +293,7 @@ def update_index(
             ix.close()
             # The ranking's arrays of each new segment (indexer/vectors.py).
             vectors.write_missing(tmp_dir)
+            write_publications(tmp_dir, find_publications(store))
             added = sum(1 for i in changed_ids if i not in old_manifest)
             info = BuildInfo(
                 version=build_dir.name.removeprefix("build-"),

@@ -248,3 +248,25 @@ def proximity_query(parsed: ParsedQuery) -> wq.Query | None:
     if not near:
         return None
     return near[0] if len(near) == 1 else wq.Or(near)
+
+
+def word_clauses(parsed: ParsedQuery) -> list[tuple[str, wq.Query]]:
+    """(the words as typed, their clause) of every clause of the query's words: one
+    per typed word, or one per span of words naming a synonym group. What "every
+    word found" and "not found" are judged by."""
+    out: list[tuple[str, wq.Query]] = []
+    for group in parsed.groups:
+        words = group[:MAX_CLAUSES]
+        spans = {start: (end, members) for start, end, members in find_spans(words)}
+        i = 0
+        while i < len(words):
+            if i in spans:
+                end, members = spans[i]
+                q, label = _concept_query(members), " ".join(words[i:end])
+                i = end
+            else:
+                q, label = word_query(words[i]), words[i]
+                i += 1
+            if q is not None:
+                out.append((label, q))
+    return out

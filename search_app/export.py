@@ -190,8 +190,11 @@ def _meta(export: Export) -> Iterator[str]:
 
 
 def _csv_cell(value) -> str:
+    # A hit's PDF and copies are objects in JSON; a spreadsheet cell gets their URLs.
+    if isinstance(value, dict):
+        return value.get("url", "")
     if isinstance(value, list):
-        return "; ".join(value)
+        return "; ".join(v["url"] if isinstance(v, dict) else v for v in value)
     if value is None:
         return ""
     return str(value)

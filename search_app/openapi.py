@@ -76,7 +76,43 @@ SCHEMAS = {
                 "type": "string",
                 "description": "HTML: tekst ge-escapet, treffers in <mark>.",
             },
-            "score": {"type": "number", "description": "0 bij sortering op datum."},
+            "score": {
+                "type": "number",
+                "description": "Rangscore (hoger is beter); 0 bij sortering op datum.",
+            },
+            "match": {
+                "type": "string",
+                "enum": ["words", "some", "meaning"],
+                "description": "words: alle zoekwoorden die de index kent; some: een deel "
+                "ervan; meaning: geen zoekwoord, gevonden op betekenis.",
+            },
+            "pdf": {
+                "oneOf": [
+                    {"type": "null"},
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["id", "url", "pages", "bytes"],
+                        "properties": {
+                            "id": {"type": "string"},
+                            "url": {"type": "string"},
+                            "pages": {"type": ["integer", "null"]},
+                            "bytes": {"type": ["integer", "null"]},
+                        },
+                    },
+                ],
+                "description": "De PDF die deze pagina aanbiedt: samen één treffer.",
+            },
+            "copies": {
+                "type": "array",
+                "description": "Bijna-identieke kopieën van deze tekst op andere pagina's.",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["id", "url", "site", "title"],
+                    "properties": {k: {"type": "string"} for k in ("id", "url", "site", "title")},
+                },
+            },
         },
     },
     "FacetValue": {
@@ -101,15 +137,34 @@ SCHEMAS = {
     "SearchAnswer": {
         "type": "object",
         "additionalProperties": False,
-        "required": ["query", "total", "page", "per_page", "results", "facets", "suggestion"],
+        "required": [
+            "query",
+            "total",
+            "page",
+            "per_page",
+            "results",
+            "facets",
+            "suggestion",
+            "corrected",
+            "not_found",
+        ],
         "properties": {
             "query": {"type": "string"},
-            "total": {"type": "integer", "minimum": 0},
+            "total": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Treffers, elke publicatie één keer (docs/search.md).",
+            },
             "page": {"type": "integer", "minimum": 1},
             "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
             "results": {"type": "array", "items": _ref("Hit")},
             "facets": _ref("Facets"),
             "suggestion": _NULLABLE_STR,
+            "corrected": {
+                "type": "boolean",
+                "description": "De resultaten zijn die van `suggestion`.",
+            },
+            "not_found": {**_STR_LIST, "description": "Zoekwoorden die nergens voorkomen."},
         },
     },
     "FacetsAnswer": {

@@ -19,6 +19,9 @@ HIT_FIELDS = (
     "date",
     "snippet",
     "score",
+    "match",
+    "pdf",
+    "copies",
 )
 
 
@@ -27,6 +30,15 @@ def hit_dict(hit: Hit) -> dict:
     # text) for every row of an export, a third of the time of a 10,000-row export.
     data = {k: getattr(hit, k) for k in HIT_FIELDS}
     data["themes"], data["audience"] = list(hit.themes), list(hit.audience)
+    pdf = hit.pdf
+    data["pdf"] = (
+        None
+        if pdf is None
+        else {"id": pdf.id, "url": pdf.url, "pages": pdf.pages, "bytes": pdf.bytes}
+    )
+    data["copies"] = [
+        {"id": c.id, "url": c.url, "site": c.site, "title": c.title} for c in hit.copies
+    ]
     return data
 
 
@@ -43,6 +55,8 @@ def result_dict(result: SearchResult) -> dict:
             for name, values in result.facets.items()
         },
         "suggestion": result.suggestion,
+        "corrected": result.corrected,
+        "not_found": list(result.not_found),
     }
 
 
@@ -62,6 +76,9 @@ EXPORT_FIELDS = (
     "word_count",
     "description",
     "snippet",
+    "match",
+    "pdf",
+    "copies",
 )
 
 

@@ -143,7 +143,6 @@ def _pages(req, total: int) -> list[dict]:
 def search():
     try:
         req = parse_search_args(request.args)
-        req.collapse_duplicates = True
         result = search_index(current_app).search(req)
     except (BadParameter, QueryError) as exc:
         return render_template("search.html", error=str(exc), req=None, result=None), 400
@@ -180,7 +179,6 @@ def _lift_filters(req) -> list[dict]:
     for chip in _chips(req):
         lifted = parse_search_args(_multidict(chip["url"]))
         lifted.page, lifted.per_page, lifted.with_facets = 1, 1, False
-        lifted.collapse_duplicates = True
         total = index.search(lifted).total
         if total:
             out.append({**chip, "total": total})

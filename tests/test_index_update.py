@@ -48,11 +48,7 @@ def test_update_reuses_sketches_and_keeps_the_served_build_intact(tmp_path):
     served = current_build(tmp_path)
     manifest_before = (served / MANIFEST).read_text(encoding="utf-8")
     assert len(load_sketches(served / SKETCHES)) == 2  # the short texts have no sketch
-    hits = (
-        SearchIndex(tmp_path)
-        .search(SearchRequest(query="speelruimteplan", collapse_duplicates=True))
-        .hits
-    )
+    hits = SearchIndex(tmp_path).search(SearchRequest(query="speelruimteplan")).hits
     assert len(hits) == 1 and hits[0].copies  # one hit, "ook op" the other copy
 
     # b is rewritten into something else: it leaves the group; a is re-indexed too.
@@ -67,10 +63,6 @@ def test_update_reuses_sketches_and_keeps_the_served_build_intact(tmp_path):
     assert not any(" dup:" in v for v in manifest.values())
     # b's new text is too short to sketch; a's sketch was kept from the last build.
     assert set(load_sketches(new / SKETCHES)) == {doc_id(a.url)}
-    hits = (
-        SearchIndex(tmp_path)
-        .search(SearchRequest(query="speelruimteplan", collapse_duplicates=True))
-        .hits
-    )
+    hits = SearchIndex(tmp_path).search(SearchRequest(query="speelruimteplan")).hits
     assert [h.url for h in hits] == [a.url] and not hits[0].copies
     store.close()

@@ -1,0 +1,71 @@
+"""Fusion: one ranking from the lexical and the dense stage.
+
+Reciprocal-rank fusion (Cormack et al., 2009): a page's fused score is
+1 / (K + lexical rank) + DENSE_WEIGHT / (K + dense rank), ranks counted from 1 among the
+candidates, a missing rank adding nothing. Lexical matches below the ranked depth keep
+BM25's order, under every ranked page. A page that has none of the query's words joins
+the hits only when it is among the MEANING_TOP nearest pages and its cosine is within
+MEANING_MARGIN of the nearest page's: a match by meaning. Without the dense stage the
+ranking is the lexical one, unchanged. The choice of fusion and its constants are
+measured in `python -m bench relevance` (docs/search.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .lexical import Lexical
+from .semantic import Dense
+
+K = 60
+DENSE_WEIGHT = 1.0
+MEANING_TOP = 10
+MEANING_MARGIN = 0.03
+
+
+@dataclass
+class Fused:
+    match: np.ndarray  # bool: lexical matches and matches by meaning
+    score: np.ndarray  # float64; only meaningful where `match`
+    meaning: np.ndarray  # bool: matched by meaning only
+    dense: Dense | None
+
+
+def _ranks(docs: np.ndarray, n: int) -> np.ndarray:
+    rank = np.zeros(n, dtype=np.float64)
+    rank[docs] = np.arange(1, len(docs) + 1)
+    return rank
+
+
+def fuse(lexical: Lexical, dense: Dense | None, tie: np.ndarray) -> Fused:
+    n = len(lexical.match)
+    if lexical.scored is None:  # no words: nothing to rank
+        return Fused(lexical.match, np.zeros(n), np.zeros(n, bool), None)
+    lexical_score = lexical.scored.score
+    if dense is None:
+        return Fused(lexical.match, lexical_score, np.zeros(n, bool), None)
+    cands = dense.candidates
+    by_cosine = cands[np.lexsort((tie[cands], -dense.cosine[cands]))]
+    dense_rank = _ranks(by_cosine, n)
+    lexical_rank = _ranks(lexical.order, n)
+    score = np.zeros(n)
+    ranked = lexical_rank > 0
+    score[ranked] += 1.0 / (K + lexical_rank[ranked])
+    scored = dense_rank > 0
+    score[scored] += DENSE_WEIGHT / (K + dense_rank[scored])
+    # Lexical matches below the ranked depth: BM25's order, under every ranked page.
+    rest = lexical.match & ~ranked
+    if rest.any():
+        floor = 1.0 / (K + len(lexical.order) + 1)
+        top_rest = float(lexical_score[rest].max()) or 1.0
+        score[rest] += floor * lexical_score[rest] / top_rest
+    meaning = np.zeros(n, bool)
+    if len(by_cosine):
+        nearest = by_cosine[:MEANING_TOP]
+        best = float(dense.cosine[by_cosine[0]])
+        close = nearest[dense.cosine[nearest] >= best - MEANING_MARGIN]
+        meaning[close] = True
+        meaning &= ~lexical.match
+    return Fused(lexical.match | meaning, score, meaning, dense)

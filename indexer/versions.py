@@ -1,0 +1,167 @@
+"""One open index version per process, and the swap to a newer one.
+
+An `IndexVersion` is everything derived from one build folder: the Whoosh searcher, the
+facet bit sets, the ranking arrays, the sort orders, the duplicate groups and (when the
+build has them) the passage embeddings. Opening one reads every document's columns, so
+it is reused until the `CURRENT` pointer names another build; the pointer is checked at
+most once a second, so a new build is picked up without a restart. A request holds its
+version for its whole duration: the old version closes its files only when the last
+reader lets go.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import struct
+import threading
+import time
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+from whoosh import index as whoosh_index
+from whoosh.index import EmptyIndexError
+from whoosh.index import IndexError as WhooshIndexError
+
+from .bitsets import DocBits
+from .build import BuildInfo, IndexMissing, current_build
+from .collapse import Groups
+from .ranking import Ranker
+from .schema import FACET_FIELDS, MULTI_VALUED
+from .search_types import IndexCorrupt
+from .semantic import open_dense
+from .suggest import VOCABULARY_FILE, Suggester
+from .vectors import VectorFileError, VectorIndex
+
+log = logging.getLogger(__name__)
+
+RECHECK_SECONDS = 1.0
+
+# What a damaged index folder raises on open: Whoosh's own IndexError (a bad TOC,
+# "created on different architecture"), truncated or garbled files (struct, pickle).
+UNREADABLE = (
+    EmptyIndexError,
+    WhooshIndexError,
+    OSError,
+    ValueError,
+    EOFError,
+    KeyError,
+    struct.error,
+    pickle.UnpicklingError,
+    VectorFileError,
+)
+
+
+class IndexVersion:
+    """One open build: the searcher and what is derived from it."""
+
+    def __init__(self, build: Path) -> None:
+        self.build = build
+        ix = whoosh_index.open_dir(str(build))
+        self.searcher = ix.searcher()
+        try:
+            self.info = BuildInfo.read(build)
+            self.bits = DocBits(self.searcher, FACET_FIELDS, MULTI_VALUED)
+            self.ranker = Ranker(VectorIndex(build, self.searcher))
+            self.ranks = Ranks(self.searcher)
+            self.groups = Groups.read(build, self.searcher, self.ranks.ids)
+            self.dense = open_dense(build, self.ranks.ids)
+        except BaseException:
+            self.searcher.close()
+            raise
+
+    @property
+    def n(self) -> int:
+        return self.ranker.n
+
+    @cached_property
+    def suggester(self) -> Suggester:
+        return Suggester.from_file(self.build / VOCABULARY_FILE)
+
+    def __del__(self) -> None:
+        searcher = getattr(self, "searcher", None)
+        if searcher is not None and not searcher.is_closed:
+            try:
+                searcher.close()
+            except Exception:  # noqa: BLE001 (already half gone at interpreter exit)
+                pass
+
+
+class Versions:
+    """The version of a data dir's index to answer from, swapped when a build lands."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = Path(data_dir)
+        self._lock = threading.Lock()
+        self._version: IndexVersion | None = None
+        self._checked = 0.0
+
+    def current(self) -> IndexVersion:
+        """The version to answer from; hold on to it (not to its parts) while reading."""
+        now = time.monotonic()
+        version = self._version
+        if version is not None and now - self._checked < RECHECK_SECONDS:
+            return version
+        with self._lock:
+            self._checked = now
+            build = current_build(self.data_dir)
+            if build is None:
+                raise IndexMissing(
+                    f"no index in {self.data_dir}: run `kennisbank crawl` and `kennisbank index`"
+                )
+            if self._version is None or build != self._version.build:
+                try:
+                    version = IndexVersion(build)
+                except UNREADABLE as exc:
+                    raise IndexCorrupt(
+                        f"index {build} cannot be opened ({exc}); rebuild it with "
+                        "`kennisbank index --rebuild`"
+                    ) from exc
+                # The old version closes itself once no request holds it any more.
+                self._version = version
+                log.info("serving index %s (%d documents)", build.name, version.info.documents)
+            return self._version
+
+
+class Ranks:
+    """Sort orders of one searcher's documents, as a rank per document number: by id
+    (what breaks ties of equal scores, so a repeated search gives the same order) and
+    newest first (dates descending, undated last, ties by id). Also every document's
+    id, by document number."""
+
+    def __init__(self, searcher) -> None:
+        reader = searcher.reader()
+        n = reader.doc_count_all()
+        self.ids = _column(reader, "id", n)
+        dates = _column(reader, "date", n)
+        self.by_id = _rank(np.argsort(np.asarray(self.ids, dtype=str), kind="stable"))
+        # Undated ("") sorts below every date, so it comes last when reversed.
+        date_codes = np.unique(np.asarray(dates, dtype=str), return_inverse=True)[1]
+        self.newest_first = _rank(np.lexsort((self.by_id, -date_codes)))
+
+
+def _column(reader, fieldname: str, n: int) -> list[str]:
+    """A sortable column's value of every document, read per segment: a segment written
+    before the field was sortable has no column, and whoosh-reloaded's multi-segment
+    column reader then fails (IndexError) instead of reading around it."""
+    out: list[str] = []
+    for leaf, offset in reader.leaf_readers():
+        assert offset == len(out)
+        if leaf.has_column(fieldname):
+            column = leaf.column_reader(fieldname)
+            values = (column[docnum] for docnum in range(leaf.doc_count_all()))
+        else:  # a segment written before the field was sortable
+            values = (
+                leaf.stored_fields(docnum).get(fieldname) for docnum in range(leaf.doc_count_all())
+            )
+        for value in values:
+            out.append(value.decode("utf-8") if isinstance(value, bytes) else (value or ""))
+    assert len(out) == n
+    return out
+
+
+def _rank(order: np.ndarray) -> np.ndarray:
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank
