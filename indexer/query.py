@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 
 from .analysis import dutch_analyzer
+from .numbers import other_form
 from .schema import FIELD_BOOSTS
 from .synonyms import find_spans
 
@@ -110,7 +111,8 @@ def _field_boosts(parsed: ParsedQuery) -> wq.Query | None:
     tokens: list[str] = []
     # A synonym names the same thing: in a title it weighs as much as the word typed.
     synonyms = [m for g in parsed.groups for _, _, members in find_spans(g) for m in members]
-    for text in (*parsed.words, *parsed.phrases, *synonyms):
+    numbers = [n for n in map(other_form, parsed.words) if n]
+    for text in (*parsed.words, *parsed.phrases, *synonyms, *numbers):
         for group in analyzed_positions(text):
             if group[0] not in tokens:
                 tokens.append(group[0])
@@ -179,21 +181,28 @@ def _concept_query(members: tuple[str, ...]) -> wq.Query | None:
     return clauses[0] if len(clauses) == 1 else wq.Or(clauses)
 
 
-def _word_clauses(words: list[str]) -> list[wq.Query]:
-    """One clause per typed word, except that a span of words naming a synonym group
-    becomes one clause for the whole group."""
+def _labelled_clauses(words: list[str]) -> list[tuple[str, wq.Query]]:
+    """(the words as typed, their clause): one clause per typed word, except that a span
+    of words naming a synonym group becomes one clause for the whole group, and a number
+    also matches its other spelling (16 and zestien)."""
     spans = {start: (end, members) for start, end, members in find_spans(words)}
-    clauses: list[wq.Query | None] = []
+    out: list[tuple[str, wq.Query | None]] = []
     i = 0
     while i < len(words):
         if i in spans:
             end, members = spans[i]
-            clauses.append(_concept_query(members))
+            out.append((" ".join(words[i:end]), _concept_query(members)))
             i = end
-        else:
-            clauses.append(word_query(words[i]))
-            i += 1
-    return [q for q in clauses if q is not None]
+            continue
+        word = words[i]
+        other = other_form(word)
+        out.append((word, _concept_query((word, other)) if other else word_query(word)))
+        i += 1
+    return [(label, q) for label, q in out if q is not None]
+
+
+def _word_clauses(words: list[str]) -> list[wq.Query]:
+    return [q for _, q in _labelled_clauses(words)]
 
 
 def _group_query(words: list[str]) -> wq.Query | None:
@@ -251,22 +260,6 @@ def proximity_query(parsed: ParsedQuery) -> wq.Query | None:
 
 
 def word_clauses(parsed: ParsedQuery) -> list[tuple[str, wq.Query]]:
-    """(the words as typed, their clause) of every clause of the query's words: one
-    per typed word, or one per span of words naming a synonym group. What "every
-    word found" and "not found" are judged by."""
-    out: list[tuple[str, wq.Query]] = []
-    for group in parsed.groups:
-        words = group[:MAX_CLAUSES]
-        spans = {start: (end, members) for start, end, members in find_spans(words)}
-        i = 0
-        while i < len(words):
-            if i in spans:
-                end, members = spans[i]
-                q, label = _concept_query(members), " ".join(words[i:end])
-                i = end
-            else:
-                q, label = word_query(words[i]), words[i]
-                i += 1
-            if q is not None:
-                out.append((label, q))
-    return out
+    """(the words as typed, their clause) of every clause of the query's words: what
+    "every word found" and "not found" are judged by."""
+    return [pair for group in parsed.groups for pair in _labelled_clauses(group[:MAX_CLAUSES])]
