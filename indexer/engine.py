@@ -141,6 +141,16 @@ class Copy:
 
 
 @dataclass
+class Attachment:
+    """The PDF a landing page offers, shown with its hit rather than as a hit of its own."""
+
+    id: str
+    url: str
+    pages: int | None
+    bytes: int | None  # noqa: A003 (its size in bytes)
+
+
+@dataclass
 class Hit:
     id: str
     url: str
@@ -158,6 +168,10 @@ class Hit:
     content_type: str = "text/html"
     text: str = ""  # the full stored text, only filled for exports that ask for it
     copies: list[Copy] = field(default_factory=list)  # near-duplicates, when collapsed
+    # "words": has every query word that was found; "some": some of them; "meaning":
+    # found by meaning only (no query word in it).
+    match: str = "words"
+    pdf: Attachment | None = None  # the PDF this landing page offers, collapsed into it
 
 
 @dataclass
@@ -176,6 +190,8 @@ class SearchResult:
     suggestion: str | None
     took_ms: float
     index: BuildInfo
+    not_found: list[str] = field(default_factory=list)  # words as typed that matched nothing
+    corrected: bool = False  # the hits are those of `suggestion`
 
 
 @dataclass
@@ -605,6 +621,23 @@ class SearchIndex:
                 )
 
         return HitStream(req, total, info, hits())
+
+    # --- suggestions as you type ------------------------------------------------
+
+    def complete(self, prefix: str, limit: int = 8) -> list:
+        """Titles, themes and frequent phrases that complete `prefix`, best first
+        (`indexer.autocomplete.Completion`s), from a completer built once per version."""
+        from .autocomplete import Completer
+
+        with self._reading:
+            v = self._current()
+            completer = getattr(v, "completer", None)
+            if completer is None:
+                completer = Completer.from_searcher(
+                    v.searcher, v.bits.facets, v.build / VOCABULARY_FILE
+                )
+                v.completer = completer
+        return completer.complete(prefix, limit)
 
 
 @dataclass
