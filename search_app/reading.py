@@ -84,13 +84,14 @@ def pdf_blocks(text: str) -> list[Block]:
         marker = _MARKER.match(line)
         following = lines[i + 1] if i + 1 < len(lines) else ""
         is_heading = (
-            not paragraph
+            (not paragraph or paragraph[-1].endswith(_SENTENCE_END))
             and len(line) <= HEADING_CHARS
             and not line.endswith((".", ",", ";", ":"))
             and (not following or following[:1].isupper() or _MARKER.match(following))
             and len(line) < SHORT_LINE * width
         )
         if marker and is_heading and marker.group(0).strip()[0].isdigit():
+            flush()
             blocks.append(Block("h", line))  # "1. Waarom een jeugdraad?"
             continue
         if marker:
@@ -103,6 +104,7 @@ def pdf_blocks(text: str) -> list[Block]:
                 blocks.append(Block(kind, items=[item]))
             continue
         if is_heading:
+            flush()
             blocks.append(Block("h", line))
             continue
         paragraph.append(line)

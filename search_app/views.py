@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
+from flask import Blueprint, abort, current_app, render_template, request
 from werkzeug.datastructures import MultiDict
 
 from crawler.store import CrawlStore, StoreError
@@ -247,6 +247,11 @@ def search():
         result = search_index(current_app).search(req)
     except (BadParameter, QueryError) as exc:
         return _error_page(exc)
+    return render_results(req, result)
+
+
+def render_results(req, result) -> str:
+    """The search page for one request and its result (inside a request context)."""
     state = _state_args(req)
     last = _last_page(req, result.total)
     filters_active = (
@@ -405,6 +410,7 @@ def document(doc_id: str):
         blocks=blocks,
         mark=lambda text: marked(text, terms),
         context=context,
+        typed=context["query"] if context else "",
         filter_url=filter_url,
         similar=index.similar(doc_id),
         type_labels=TYPE_LABELS,
@@ -440,9 +446,11 @@ def robots():
 
 @bp.get("/favicon.ico")
 def favicon():
-    return send_from_directory(
-        Path(current_app.root_path) / "static", "favicon.ico", mimetype="image/vnd.microsoft.icon"
-    )
+    # Four kilobytes, read whole: no file handle left to the server to close.
+    icon = (Path(current_app.root_path) / "static" / "favicon.ico").read_bytes()
+    response = current_app.response_class(icon, mimetype="image/vnd.microsoft.icon")
+    response.cache_control.max_age = 86_400
+    return response
 
 
 @bp.get("/opensearch.xml")
