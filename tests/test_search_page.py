@@ -62,13 +62,13 @@ def _api_total(client, query: str) -> int:
 
 
 def test_backwards_year_range_is_swapped_with_query_and_filters_kept(client):
-    html = _html(client, "/?q=jeugdraad&theme=participatie&year_from=2024&year_to=2019")
+    html = _html(client, "/?q=jeugdraad&theme=beleidsparticipatie&year_from=2024&year_to=2019")
     assert "Je jaartallen stonden omgekeerd" in html
     assert _box(html) == "jeugdraad"
     assert 'value="2019"' in html and 'value="2024"' in html
     chips = re.search(r'<ul class="chips".*?</ul>', html, re.S).group(0)
-    assert "Thema: participatie" in chips and "Vanaf 2019" in chips and "Tot en met 2024" in chips
-    same = _html(client, "/?q=jeugdraad&theme=participatie&year_from=2019&year_to=2024")
+    assert "Thema: beleidsparticipatie" in chips and "Vanaf 2019" in chips and "Tot en met 2024" in chips
+    same = _html(client, "/?q=jeugdraad&theme=beleidsparticipatie&year_from=2019&year_to=2024")
     assert _total(html) == _total(same)
 
 
