@@ -67,7 +67,11 @@ def test_backwards_year_range_is_swapped_with_query_and_filters_kept(client):
     assert _box(html) == "jeugdraad"
     assert 'value="2019"' in html and 'value="2024"' in html
     chips = re.search(r'<ul class="chips".*?</ul>', html, re.S).group(0)
-    assert "Thema: beleidsparticipatie" in chips and "Vanaf 2019" in chips and "Tot en met 2024" in chips
+    assert (
+        "Thema: beleidsparticipatie" in chips
+        and "Vanaf 2019" in chips
+        and "Tot en met 2024" in chips
+    )
     same = _html(client, "/?q=jeugdraad&theme=beleidsparticipatie&year_from=2019&year_to=2024")
     assert _total(html) == _total(same)
 
