@@ -12,8 +12,8 @@ import pytest
 import rispy
 from click.testing import CliRunner
 
-from search_app.cli import main
 from search_app import settings
+from search_app.cli import main
 from search_app.export import EXPORT_FIELDS, plain
 from search_app.names import site_titles
 

@@ -162,13 +162,12 @@ def test_skip_links_reach_results_and_filters(page):
     page.keyboard.press("Tab")
     expect(page.locator(":focus")).to_have_text("Naar de resultaten")
     page.keyboard.press("Enter")
-    for presses in range(1, MAX_TABS + 1):
+    for _ in range(6):  # past the sort and page-size links at most
         page.keyboard.press("Tab")
         if page.evaluate("!!document.activeElement.closest('#hit-1 h2')"):
             break
     else:
-        pytest.fail("the first result is not reached after the skip link")
-    assert presses <= 6
+        pytest.fail("the first result is not reached within 6 Tabs after the skip link")
     _go(page, "/?q=jeugd")
     page.keyboard.press("Tab")
     page.keyboard.press("Tab")
@@ -188,7 +187,8 @@ _CONTRAST = """el => {
   const s = getComputedStyle(el);
   const page = 'rgb(255, 255, 255)';
   const marker = s.backgroundColor !== 'rgba(0, 0, 0, 0)' ? s.backgroundColor : s.outlineColor;
-  return {marker: ratio(marker, page), text: ratio(s.color, s.backgroundColor === 'rgba(0, 0, 0, 0)' ? page : s.backgroundColor),
+  const field = s.backgroundColor === 'rgba(0, 0, 0, 0)' ? page : s.backgroundColor;
+  return {marker: ratio(marker, page), text: ratio(s.color, field),
           underline: ratio(s.textDecorationColor, marker)};
 }"""
 
