@@ -344,3 +344,36 @@ def test_sources_page_in_plain_dutch(client):
     assert "elke maandag om 02:15" in html
     assert "(304)" not in html and "UTC" not in html and "<code>" not in html
     assert "Belgische tijd" in html
+
+
+def test_a_landing_page_shows_its_pdf_and_how_a_hit_matched(app):
+    from indexer.engine import Attachment
+
+    with app.test_request_context("/?q=handboek+jeugdraad"):
+        from flask import request
+
+        req = parse_search_args(request.args)
+        req.collapse_duplicates = True
+        result = search_index(app).search(req)
+        first, second, third = result.hits[:3]
+        pdf = Attachment(id=second.id, url=second.url, pages=12, bytes=1_234_567)
+        hits = [
+            replace(first, pdf=pdf),
+            replace(second, match="some"),
+            replace(third, match="meaning"),
+        ]
+        html = render_results(req, replace(result, hits=hits + result.hits[3:]))
+    first_hit = re.search(r'<li class="hit" id="hit-1">.*?</li>', html, re.S).group(0)
+    link = re.search(r'<p class="bijlage"><a href="([^"]+)"[^>]*>(.*?)</a>', first_hit, re.S)
+    assert link[1] == f"/doc/{second.id}"  # the sample's PDF opens inside the app
+    assert unescape(re.sub(r"<[^>]+>", "", link[2])).split() == [
+        "PDF",
+        "·",
+        "12",
+        "pagina's",
+        "·",
+        "1,2",
+        "MB",
+    ]
+    assert "Bevat niet al je zoekwoorden" in re.search(r'id="hit-2">.*?</li>', html, re.S).group(0)
+    assert "Gevonden op betekenis" in re.search(r'id="hit-3">.*?</li>', html, re.S).group(0)
