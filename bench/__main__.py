@@ -25,6 +25,7 @@ SCRIPTS = {
     "analysis": "bench.analysis",
     "export": "bench.export",
     "ui": "bench.ui",
+    "suggest": "bench.suggest",
     "similar": "bench.similar_cost",
     "load": "bench.load",
     "report": "bench.report",
@@ -40,6 +41,7 @@ ALL = [
     ("analysis", []),
     ("export", []),
     ("ui", []),
+    ("suggest", []),
     ("similar", []),
     ("load", []),
 ]
@@ -53,6 +55,7 @@ TITLES = {
     "analysis": "Dutch analysis: build speed and query analysis",
     "export": "Export, 10,000-document index",
     "ui": "Search page server time, 10,000-document index",
+    "suggest": "Suggestions as you type, 10,000-document index",
     "similar": "Cost of the pages-like-the-best-hits step, side by side",
 }
 

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .autocomplete import Completion
 from .build import BuildInfo
 from .correction import correction_for
 from .filters import YEAR_BOUNDS, filter_bits
@@ -274,6 +275,14 @@ class SearchIndex:
                 yield hit
 
         return HitStream(req, total, v.info, hits())
+
+    # --- suggestions as you type ------------------------------------------------
+
+    def complete(self, prefix: str, limit: int = 8) -> list[Completion]:
+        """Titles, themes and frequent phrases that complete `prefix`, best first."""
+        with self._reading:
+            completer = self._current().completer
+        return completer.complete(prefix, limit)
 
     # --- documents ------------------------------------------------------------
 

@@ -67,7 +67,7 @@ def other_form(word: str) -> str | None:
     """The digits for a number word, the word for digits (0 to 100), else None. "een"
     is left alone: it is far more often the article than the number."""
     text = word.strip().lower()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # not "²" or other Unicode digits
         n = int(text)
         return dutch_word(n) if n <= LARGEST and text == str(n) and n != 1 else None
     n = _by_word().get(text)

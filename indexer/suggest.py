@@ -10,6 +10,11 @@ itself and each form with one letter deleted; a typed word looks up itself, its 
 and two-deletion forms. That finds every word within one edit and nearly all within two, in a
 few dictionary lookups; candidates are then checked with a true Damerau-Levenshtein distance and
 ranked by distance, then frequency.
+
+Dutch spelling slips that are one sound but two edits are caught first: ij typed as y (or
+y as ij), so "byeenkomst" finds "bijeenkomst". Several words are corrected at once, each on
+its own, and a word typed without its space ("jeugdraadoprichten") is split into two known
+words.
 """
 
 from __future__ import annotations
@@ -111,11 +116,35 @@ class Suggester:
     def __contains__(self, word: str) -> bool:
         return fold(word) in self.words
 
+    def _ij_variant(self, typed: str) -> str | None:
+        """A vocabulary word that differs from `typed` only in ij written as y or back."""
+        for variant in (typed.replace("y", "ij"), typed.replace("ij", "y")):
+            if variant != typed and variant in self.words:
+                return self.words[variant][0]
+        return None
+
+    def split(self, word: str) -> str | None:
+        """Two known words typed without the space between them, or None."""
+        typed = fold(word)
+        if len(typed) < 2 * MIN_WORD or not typed.isalpha():
+            return None
+        best: tuple[int, str] | None = None
+        for i in range(MIN_WORD, len(typed) - MIN_WORD + 1):
+            left, right = self.words.get(typed[:i]), self.words.get(typed[i:])
+            if left and right:
+                candidate = (-min(left[1], right[1]), f"{left[0]} {right[0]}")
+                if best is None or candidate < best:
+                    best = candidate
+        return best[1] if best else None
+
     def correct(self, word: str) -> str | None:
         """The best real word within two edits (one for short words), or None."""
         typed = fold(word)
         if len(typed) < MIN_WORD or not typed.isalpha() or typed in self.words:
             return None
+        variant = self._ij_variant(typed)
+        if variant is not None:
+            return variant
         limit = 1 if len(typed) < 6 else 2
         probes = {typed} | _deletes(typed)
         if limit > 1:
@@ -129,7 +158,10 @@ class Suggester:
                     candidate = (dist, -count, surface)
                     if best is None or candidate < best:
                         best = candidate
-        return best[2] if best else None
+        if best is None or best[0] > 1:
+            # Two edits away or nothing: two words run together explain it better.
+            return self.split(word) or (best[2] if best else None)
+        return best[2]
 
     def suggest_query(self, words: Iterable[str], known: Callable[[str], bool]) -> str | None:
         """The typed words with every unknown one corrected, or None when nothing changed.

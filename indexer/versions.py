@@ -24,6 +24,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import EmptyIndexError
 from whoosh.index import IndexError as WhooshIndexError
 
+from .autocomplete import Completer
 from .bitsets import DocBits
 from .build import BuildInfo, IndexMissing, current_build
 from .collapse import Groups
@@ -78,6 +79,13 @@ class IndexVersion:
     @cached_property
     def suggester(self) -> Suggester:
         return Suggester.from_file(self.build / VOCABULARY_FILE)
+
+    @cached_property
+    def completer(self) -> Completer:
+        """Suggestions as you type, built on first use (about half a second at 10k)."""
+        return Completer.from_searcher(
+            self.searcher, self.bits.facets, self.build / VOCABULARY_FILE
+        )
 
     def __del__(self) -> None:
         searcher = getattr(self, "searcher", None)

@@ -15,6 +15,12 @@ Formats and where the provenance goes:
 - ris: one record per document (TY, TI, AB, UR, PY, DA, Y2, PB, KW, ...); RIS has no
   comment syntax, so the provenance goes to the companion `.meta.json` as for csv.
 - bibtex: a leading `@comment{...}` with the provenance, then one `@misc` per document.
+- xlsx (web only, search_app/xlsx.py): typed date cells, provenance on a second sheet.
+
+For spreadsheets in Dutch and Belgian locales, `delimiter=semicolon` writes the CSV with
+`;` (Excel there splits on it), and `headers=nl` gives Dutch column headers with type
+labels and source names as the search page shows them. RIS and BibTeX name the source
+by its title from sources.toml ("Bataljong"), not its domain.
 
 Determinism: the same request on the same index gives byte-identical output. That is
 why `exported_at` defaults to the index's build time (the moment the data is "as of",
@@ -31,7 +37,7 @@ import json
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -41,14 +47,43 @@ from flask import Blueprint, Response, current_app, request, stream_with_context
 
 from indexer.engine import HitStream, QueryError, SearchIndex, SearchRequest
 
-from . import search_index
+from . import search_index, settings
+from .cells import spreadsheet_safe
 from .errors import BadParameter, json_error
+from .names import site_titles, titles_for
 from .params import parse_search_args, request_args
 from .results import EXPORT_FIELDS, export_record
 
 log = logging.getLogger(__name__)
 
 FORMATS = ("csv", "json", "jsonl", "ris", "bibtex")
+XLSX = "xlsx"  # binary: the web export only (search_app/xlsx.py)
+DELIMITERS = {"comma": ",", "semicolon": ";"}
+# headers=nl: the columns as a Dutch reader names them.
+DUTCH_HEADERS = {
+    "rank": "Rang",
+    "score": "Score",
+    "id": "Id",
+    "title": "Titel",
+    "url": "URL",
+    "site": "Bron",
+    "type": "Type",
+    "themes": "Thema's",
+    "audience": "Doelgroep",
+    "date": "Datum",
+    "fetched_at": "Opgehaald (UTC)",
+    "word_count": "Aantal woorden",
+    "description": "Beschrijving",
+    "snippet": "Fragment",
+    "match": "Gevonden op",
+    "pdf": "PDF",
+    "copies": "Ook op",
+    "text": "Volledige tekst",
+}
+RIGHTS_NOTICE = (
+    "De teksten en metadata horen bij de partnersites waarvan ze komen; de kennisbank "
+    "verzamelt ze alleen om ze vindbaar te maken. Vermeld de bron (URL) als je ze gebruikt."
+)
 META_FORMAT = "meta"  # the provenance alone: the companion of csv and ris downloads
 DEFAULT_CAP = 100_000
 PRODUCT = "kennisbank-jeugdbeleid"
@@ -59,6 +94,7 @@ MEDIA_TYPES = {
     "ris": "application/x-research-info-systems; charset=utf-8",
     "bibtex": "application/x-bibtex; charset=utf-8",
     META_FORMAT: "application/json",
+    XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 EXTENSIONS = {
     "csv": "csv",
@@ -67,6 +103,7 @@ EXTENSIONS = {
     "ris": "ris",
     "bibtex": "bib",
     META_FORMAT: "meta.json",
+    XLSX: "xlsx",
 }
 NEEDS_COMPANION = frozenset({"csv", "ris"})
 # RIS reference types: a page of a partner site is a web page; films and publications
@@ -102,12 +139,17 @@ class Export:
     cap: int = DEFAULT_CAP
     with_text: bool = False
     exported_at: str | None = None  # None: the index build time (see module docstring)
+    delimiter: str = ","  # csv: "," (RFC 4180) or ";" (Excel in Dutch/Belgian locales)
+    dutch: bool = False  # Dutch headers, type labels and source names
+    titles: dict[str, str] | None = field(default=None, repr=False)  # site -> source title
 
     def __post_init__(self) -> None:
-        if self.fmt not in (*FORMATS, META_FORMAT):
-            raise BadParameter(f"format moet een van {', '.join(FORMATS)} zijn")
+        if self.fmt not in (*FORMATS, META_FORMAT, XLSX):
+            raise BadParameter(f"Formaat moet een van {', '.join((*FORMATS, XLSX))} zijn")
         if self.cap < 1:
-            raise BadParameter("limit moet minstens 1 zijn")
+            raise BadParameter("Limiet moet minstens 1 zijn")
+        if self.titles is None:
+            self.titles = site_titles(settings.SOURCES_FILE)
         # Runs the search now, so a bad request fails before anything is written.
         self.stream: HitStream = self.index.iter_hits(
             self.request, self.cap, with_text=self.with_text
@@ -160,7 +202,34 @@ class Export:
             "index": {"version": info.version, "built_at": info.built_at},
             "documents_in_index": info.documents,
             "crawl": {"first": info.crawl_first, "last": info.crawl_last},
+            **({"delimiter": self.delimiter} if self.delimiter != "," else {}),
+            **({"headers": "nl"} if self.dutch else {}),
         }
+
+    def columns(self) -> list[str]:
+        return [*EXPORT_FIELDS, "text"] if self.with_text else list(EXPORT_FIELDS)
+
+    def headers(self, columns: list[str]) -> list[str]:
+        return [DUTCH_HEADERS.get(c, c) for c in columns] if self.dutch else columns
+
+    def source_title(self, site: str) -> str:
+        return (self.titles or {}).get(site, site)
+
+    def display_records(self) -> Iterator[dict]:
+        """`records()`, with type labels and source names when Dutch headers are asked."""
+        if not self.dutch:
+            yield from self.records()
+            return
+        from .views import TYPE_LABELS
+
+        for record in self.records():
+            record["type"] = TYPE_LABELS.get(record["type"], record["type"])
+            record["site"] = self.source_title(record["site"])
+            yield record
+
+    @staticmethod
+    def rights_notice() -> str:
+        return RIGHTS_NOTICE
 
     def records(self) -> Iterator[dict]:
         for rank, hit in enumerate(self.stream.hits, start=1):
@@ -192,21 +261,22 @@ def _meta(export: Export) -> Iterator[str]:
 def _csv_cell(value) -> str:
     # A hit's PDF and copies are objects in JSON; a spreadsheet cell gets their URLs.
     if isinstance(value, dict):
-        return value.get("url", "")
+        return spreadsheet_safe(value.get("url", ""))
     if isinstance(value, list):
-        return "; ".join(v["url"] if isinstance(v, dict) else v for v in value)
+        return spreadsheet_safe("; ".join(v["url"] if isinstance(v, dict) else v for v in value))
     if value is None:
         return ""
-    return str(value)
+    return value if isinstance(value, int | float) else spreadsheet_safe(str(value))
 
 
 def _csv(export: Export) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, dialect="excel")  # RFC 4180: CRLF, "" inside quotes
-    columns = export.provenance()["columns"]
-    writer.writerow(columns)
+    # RFC 4180: CRLF, "" inside quotes; `;` between cells for Dutch/Belgian Excel.
+    writer = csv.writer(buffer, dialect="excel", delimiter=export.delimiter)
+    columns = export.columns()
+    writer.writerow(export.headers(columns))
     yield "\ufeff" + buffer.getvalue()
-    for record in export.records():
+    for record in export.display_records():
         buffer.seek(0)
         buffer.truncate()
         record["snippet"] = plain(record["snippet"])
@@ -251,7 +321,7 @@ def _ris(export: Export) -> Iterator[str]:
             lines.append(("DA", _ris_date(record["date"])))
         if record["fetched_at"]:
             lines.append(("Y2", _ris_date(record["fetched_at"])))
-        lines.append(("PB", record["site"]))
+        lines.append(("PB", export.source_title(record["site"])))
         lines += [("KW", theme) for theme in record["themes"]]
         lines.append(("M3", record["type"]))
         if record["audience"]:
@@ -298,7 +368,8 @@ def _bibtex(export: Export) -> Iterator[str]:
             ("urldate", (record["fetched_at"] or "")[:10]),
             ("year", (record["date"] or "")[:4]),
             ("date", (record["date"] or "")[:10]),
-            ("organization", bib_escape(record["site"])),
+            ("organization", bib_escape(export.source_title(record["site"]))),
+            ("publisher", bib_escape(export.source_title(record["site"]))),
             ("keywords", bib_escape(", ".join(record["themes"]))),
             ("abstract", bib_escape(record["description"])),
             ("note", bib_escape(f"{record['type']}; Kennisbank jeugdbeleid {record['id']}")),
@@ -321,7 +392,7 @@ def _bad_parameter(exc):
 def _flag(name: str) -> bool:
     raw = (request.args.get(name) or "0").strip().lower()
     if raw not in ("0", "1", "true", "false"):
-        raise BadParameter(f"{name} moet 0 of 1 zijn")
+        raise BadParameter(f"{FLAG_LABELS.get(name, name)} moet 0 of 1 zijn")
     return raw in ("1", "true")
 
 
@@ -330,8 +401,18 @@ def _cap(maximum: int) -> int:
     if not raw:
         return maximum
     if len(raw) > 9 or not raw.isdigit() or not 1 <= int(raw) <= maximum:
-        raise BadParameter(f"limit moet een geheel getal tussen 1 en {maximum} zijn")
+        raise BadParameter(f"Limiet moet een geheel getal tussen 1 en {maximum} zijn")
     return int(raw)
+
+
+FLAG_LABELS = {"with_text": "Volledige tekst"}
+
+
+def _choice(name: str, label: str, choices: dict[str, str], default: str) -> str:
+    raw = (request.args.get(name) or default).strip().lower()
+    if raw not in choices:
+        raise BadParameter(f"{label} moet een van {', '.join(choices)} zijn")
+    return choices[raw]
 
 
 @bp.get("/export")
@@ -345,6 +426,9 @@ def export_view():
         fmt,
         cap=_cap(current_app.config.get("EXPORT_MAX_HITS", DEFAULT_CAP)),
         with_text=_flag("with_text"),
+        delimiter=_choice("delimiter", "Scheidingsteken", DELIMITERS, "comma"),
+        dutch=_choice("headers", "Kolomkoppen", {"en": "en", "nl": "nl"}, "en") == "nl",
+        titles=titles_for(current_app),
     )
     headers = {
         "Content-Disposition": f'attachment; filename="{export.filename()}"',
@@ -357,6 +441,10 @@ def export_view():
         meta_args = [(k, v) for k, v in request.args.items(multi=True) if k != "format"]
         meta_url = "/export?" + urlencode([*meta_args, ("format", META_FORMAT)])
         headers["Link"] = f'<{meta_url}>; rel="describedby"; type="application/json"'
+    if fmt == XLSX:
+        from .xlsx import xlsx_bytes
+
+        return Response(xlsx_bytes(export), headers=headers, content_type=MEDIA_TYPES[fmt])
     body = (chunk.encode("utf-8") for chunk in export.chunks())
     return Response(
         stream_with_context(body), headers=headers, content_type=MEDIA_TYPES[fmt], status=200

@@ -7,7 +7,15 @@ description cannot drift from the behaviour unnoticed.
 
 from __future__ import annotations
 
-from .export import DEFAULT_CAP, FORMATS, META_FORMAT, product_version
+from .export import (
+    DEFAULT_CAP,
+    DELIMITERS,
+    FORMATS,
+    MEDIA_TYPES,
+    META_FORMAT,
+    XLSX,
+    product_version,
+)
 from .params import SORTS
 from .results import EXPORT_FIELDS, HIT_FIELDS
 
@@ -293,6 +301,71 @@ SCHEMAS = {
 }
 
 
+XLSX_MEDIA_TYPE = MEDIA_TYPES[XLSX]
+# Suggestions as you type (/api/v1/suggest): kept apart from SCHEMAS, merged below.
+SUGGEST_SCHEMAS = {
+    "SuggestAnswer": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["query", "suggestions"],
+        "properties": {
+            "query": {"type": "string"},
+            "suggestions": {
+                "type": "array",
+                "maxItems": 20,
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["text", "kind", "url"],
+                    "properties": {
+                        "text": {"type": "string"},
+                        "kind": {
+                            "type": "string",
+                            "enum": ["thema", "doelgroep", "titel", "zoekterm"],
+                        },
+                        "url": {"type": "string"},
+                    },
+                },
+            },
+        },
+    }
+}
+SUGGEST_PATH = {
+    "get": {
+        "operationId": "suggest",
+        "summary": "Suggesties terwijl je typt: titels, thema's, doelgroepen, frequente woorden.",
+        "parameters": [
+            {
+                "name": "q",
+                "in": "query",
+                "schema": {"type": "string", "maxLength": 100},
+                "description": "Wat er al getypt is (minstens 2 tekens voor suggesties).",
+            },
+            {
+                "name": "limit",
+                "in": "query",
+                "schema": {"type": "integer", "minimum": 1, "maximum": 20, "default": 8},
+                "description": "Hoeveel suggesties hoogstens.",
+            },
+        ],
+        "responses": {
+            "200": {
+                "description": "Suggesties, de beste eerst.",
+                "content": {"application/json": {"schema": {"$ref": _REF + "SuggestAnswer"}}},
+            },
+            "400": {
+                "description": "Ongeldige parameter.",
+                "content": {"application/json": {"schema": {"$ref": _REF + "Error"}}},
+            },
+            "503": {
+                "description": "Geen zoekindex beschikbaar.",
+                "content": {"application/json": {"schema": {"$ref": _REF + "Error"}}},
+            },
+        },
+    }
+}
+
+
 def _json_answer(description: str, schema: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
 
@@ -307,8 +380,18 @@ def openapi_spec() -> dict:
     export_params = [
         _param(
             "format",
-            {"type": "string", "enum": [*FORMATS, META_FORMAT], "default": "csv"},
+            {"type": "string", "enum": [*FORMATS, XLSX, META_FORMAT], "default": "csv"},
             "Exportformaat; 'meta' geeft alleen de herkomst (begeleidend bij csv en ris).",
+        ),
+        _param(
+            "delimiter",
+            {"type": "string", "enum": list(DELIMITERS), "default": "comma"},
+            "Scheidingsteken van de CSV: 'semicolon' voor Excel in het Nederlands.",
+        ),
+        _param(
+            "headers",
+            {"type": "string", "enum": ["en", "nl"], "default": "en"},
+            "Kolomkoppen (csv, xlsx): 'nl' geeft Nederlandse koppen, typenamen en bronnamen.",
         ),
         _param(
             "limit",
@@ -369,6 +452,7 @@ def openapi_spec() -> dict:
                     },
                 }
             },
+            "/api/v1/suggest": SUGGEST_PATH,
             "/export": {
                 "get": {
                     "operationId": "export",
@@ -387,6 +471,12 @@ def openapi_spec() -> dict:
                                     "schema": {"type": "string"}
                                 },
                                 "application/x-bibtex": {"schema": {"type": "string"}},
+                                XLSX_MEDIA_TYPE: {
+                                    "schema": {
+                                        "type": "string",
+                                        "contentMediaType": "application/zip",
+                                    }
+                                },
                             },
                         },
                         **_ERRORS,
@@ -408,5 +498,5 @@ def openapi_spec() -> dict:
                 }
             },
         },
-        "components": {"schemas": SCHEMAS},
+        "components": {"schemas": {**SCHEMAS, **SUGGEST_SCHEMAS}},
     }

@@ -11,13 +11,40 @@ from collections.abc import Mapping
 
 from werkzeug.datastructures import MultiDict
 
-from indexer.engine import SearchRequest
+from indexer.engine import MAX_RESULT_WINDOW, SearchRequest
 
 from . import settings
 from .errors import BadParameter
 
 FILTER_PARAMS = ("site", "type", "theme", "audience", "year")
 SORTS = ("relevance", "date")
+# Each parameter as the search page names it: error messages say these, never the
+# parameter names of the URL.
+FIELD_LABELS = {
+    "q": "Zoekterm",
+    "site": "Bron",
+    "type": "Type",
+    "theme": "Thema",
+    "audience": "Doelgroep",
+    "year": "Jaar",
+    "year_from": "Van jaar",
+    "year_to": "Tot en met jaar",
+    "sort": "Sortering",
+    "page": "Pagina",
+    "per_page": "Resultaten per pagina",
+}
+
+
+class BadField(BadParameter):
+    """A bad parameter, with the parameter it is about (so a page can drop just that one)."""
+
+    def __init__(self, param: str, message: str) -> None:
+        super().__init__(message)
+        self.param = param
+
+
+def _label(name: str) -> str:
+    return FIELD_LABELS.get(name, name)
 
 
 def _int(args: Mapping, name: str, default: int | None, low: int, high: int) -> int | None:
@@ -26,46 +53,60 @@ def _int(args: Mapping, name: str, default: int | None, low: int, high: int) -> 
         return default
     raw = str(raw).strip()
     if len(raw) > 12 or not raw.lstrip("-").isdigit():
-        raise BadParameter(f"{name} moet een geheel getal zijn")
+        raise BadField(name, f"{_label(name)} moet een geheel getal zijn")
     value = int(raw)
     if not low <= value <= high:
-        raise BadParameter(f"{name} moet tussen {low} en {high} liggen")
+        raise BadField(name, f"{_label(name)} moet tussen {low} en {high} liggen")
     return value
 
 
 def _check_text(name: str, value: str, limit: int) -> str:
     if "\x00" in value:
-        raise BadParameter(f"{name} bevat een ongeldig teken")
+        raise BadField(name, f"{_label(name)} bevat een ongeldig teken")
     if len(value) > limit:
-        raise BadParameter(f"{name} is te lang (maximaal {limit} tekens)")
+        raise BadField(name, f"{_label(name)} is te lang (maximaal {limit} tekens)")
     return value
 
 
-def parse_search_args(args: MultiDict) -> SearchRequest:
+def parse_search_args(args: MultiDict, *, swap_years: bool = False) -> SearchRequest:
+    """`swap_years`: a year range entered backwards is turned around (the search page
+    does, and says so) instead of refused (the API, the export and the feed refuse)."""
     query = _check_text("q", args.get("q", "") or "", settings.MAX_QUERY_CHARS).strip()
     filters: dict[str, list[str]] = {}
     for name in FILTER_PARAMS:
         values = [v.strip() for v in args.getlist(name) if v and v.strip()]
         if len(values) > settings.MAX_FILTER_VALUES:
-            raise BadParameter(
-                f"te veel waarden voor {name} (maximaal {settings.MAX_FILTER_VALUES})"
+            raise BadField(
+                name, f"te veel waarden voor {_label(name)} (maximaal {settings.MAX_FILTER_VALUES})"
             )
         for value in values:
             _check_text(name, value, settings.MAX_FILTER_CHARS)
             if name == "year" and not (value.isdigit() and len(value) == 4):
-                raise BadParameter("year moet een jaartal zijn")
+                raise BadField(name, "Jaar moet een jaartal van vier cijfers zijn")
         if values:
             filters[name] = list(dict.fromkeys(values))
     year_from = _int(args, "year_from", None, settings.YEAR_MIN, settings.YEAR_MAX)
     year_to = _int(args, "year_to", None, settings.YEAR_MIN, settings.YEAR_MAX)
     if year_from is not None and year_to is not None and year_from > year_to:
-        raise BadParameter("year_from mag niet na year_to liggen")
+        if not swap_years:
+            raise BadField(
+                "year_from",
+                f"Van jaar ({year_from}) mag niet na Tot en met jaar ({year_to}) liggen",
+            )
+        year_from, year_to = year_to, year_from
     sort = args.get("sort", "relevance") or "relevance"
     if sort not in SORTS:
-        raise BadParameter("sort moet 'relevance' of 'date' zijn")
+        raise BadField(
+            "sort", "Sortering moet 'relevance' (relevantie) of 'date' (nieuwste eerst) zijn"
+        )
     page = _int(args, "page", 1, 1, settings.MAX_PAGE)
     per_page = _int(args, "per_page", settings.DEFAULT_PER_PAGE, 1, 10**9)
     per_page = min(per_page, settings.MAX_PER_PAGE)
+    if page * per_page > MAX_RESULT_WINDOW:
+        raise BadField(
+            "page",
+            f"Pagina {page} ligt te diep: de eerste {MAX_RESULT_WINDOW} resultaten zijn te zien",
+        )
     return SearchRequest(
         query=query,
         filters=filters,

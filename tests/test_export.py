@@ -12,8 +12,12 @@ import pytest
 import rispy
 from click.testing import CliRunner
 
+from search_app import settings
 from search_app.cli import main
 from search_app.export import EXPORT_FIELDS, plain
+from search_app.names import site_titles
+
+SOURCE_TITLES = site_titles(settings.SOURCES_FILE)
 
 QUERIES = [
     {"q": "jeugdraad"},
@@ -143,7 +147,7 @@ def test_ris_reads_back_with_rispy_and_strict_lines(client, params):
     for entry in entries:
         a = by_id[entry["id"]]
         assert entry["title"] == a["title"] and entry["urls"] == [a["url"]]
-        assert entry["publisher"] == a["site"]
+        assert entry["publisher"] == SOURCE_TITLES[a["site"]]  # "Bataljong", not its domain
         assert entry.get("keywords", []) == a["themes"]
         if a["date"]:
             assert entry["year"] == a["date"][:4]

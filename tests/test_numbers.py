@@ -22,6 +22,7 @@ def test_the_article_and_leading_zeros_are_not_numbers():
     assert other_form("een") is None and other_form("1") is None
     assert other_form("016") is None and other_form("2024") is None
     assert other_form("tweeentwintig") == "22"  # typed without the diaeresis
+    assert other_form("²") is None and other_form("١٦") is None  # digits, but not ASCII
 
 
 def test_a_typed_number_matches_both_spellings():

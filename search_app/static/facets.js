@@ -1,5 +1,6 @@
-/* Progressive enhancement for long facets: a type-to-filter box inside the facet.
-   The page works without this file: "meer tonen" is a native <details> element. */
+/* Progressive enhancement for long facets: a type-to-filter box inside the facet, and
+   the filter panel opened on wide screens. The page works without this file: "meer
+   tonen" and "Filters (n)" are native <details> elements. */
 (function () {
   "use strict";
   function setUp(input) {
@@ -23,7 +24,18 @@
       status.textContent = needle ? shown + (shown === 1 ? " waarde" : " waarden") : "";
     });
   }
+  // The filters' <details>: open on wide screens (style.css shows its content there even
+  // without this file), folded into "Filters (n)" on small ones.
+  function fitFilters() {
+    var panel = document.querySelector("details.filterpaneel");
+    if (!panel) { return; }
+    var wide = window.matchMedia("(min-width: 761px)");
+    var apply = function () { if (wide.matches) { panel.open = true; } };
+    apply();
+    wide.addEventListener("change", apply);
+  }
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll(".facetfilter input[data-facet]").forEach(setUp);
+    fitFilters();
   });
 })();

@@ -175,8 +175,8 @@ def test_long_facet_more_and_type_to_filter(page):
 
 def test_year_range_and_sources_page(page):
     _go(page, "/")
-    page.get_by_label("Van", exact=True).fill("2020")
-    page.get_by_label("tot en met", exact=True).fill("2022")
+    page.get_by_label("Van jaar", exact=True).fill("2020")
+    page.get_by_label("Tot en met jaar", exact=True).fill("2022")
     page.get_by_role("button", name="Toepassen").click()
     page.wait_for_url(re.compile(r"year_from=2020&year_to=2022"))
     years = page.locator(".hit .meta time").evaluate_all(

@@ -90,7 +90,7 @@ QUERIES: list[tuple[str, str]] = [
     ("unknown facet value", "site=nope.example&type=nope&theme=nope&audience=nope"),
     ("path traversal in filter", "type=../../etc/passwd&site=..%2F..%2F"),
     ("format traversal", "format=../../etc/passwd"),
-    ("format unknown", "format=xlsx"),
+    ("format unknown", "format=docx"),  # xlsx is a format now
     ("limit garbage", "format=csv&limit=-1&text=maybe"),
     ("script in q", "q=%3Cscript%3Ealert(1)%3C/script%3E"),
     ("img in q", "q=%22%3E%3Cimg%20src=x%20onerror=alert(1)%3E"),
