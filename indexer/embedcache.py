@@ -176,6 +176,12 @@ class ShippedCache:
     def __len__(self) -> int:
         return len(self._rows)
 
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """All vectors (float16, (P, 384)) and the passages per document (for benchmarks
+        that compose vectors from the sample's)."""
+        counts = np.array([b - a for a, b in self._rows.values()], np.int64)
+        return self._vectors, counts
+
 
 def write_shipped(
     path: Path, items: dict[str, np.ndarray], scheme: str, model_id: str
