@@ -209,6 +209,7 @@ class _Fill:
         self.cache, self.report = cache, report
         self.pending: list[tuple[str, str, list[passages.Passage]]] = []
         self.bar: tqdm | None = None
+        self.progress = False
 
     def run(
         self,
@@ -220,7 +221,7 @@ class _Fill:
     ) -> None:
         shipped = ShippedCache(shipped_path, passages.SCHEME, self.embedder.model_id)
         report = self.report
-        self.bar = tqdm(desc="embed", unit="passage", disable=not progress, leave=False, total=0)
+        self.progress = progress
         try:
             for group in _chunks(_documents(self.store, todo, urls, len(wanted)), 256):
                 docs = [(i, d) for i, d in group if d is not None]
@@ -242,10 +243,15 @@ class _Fill:
                         self.writer.add(i, h, vecs, [(p.start, p.end) for p in spans])
             self._embed()
         finally:
-            self.bar.close()
+            if self.bar is not None:
+                self.bar.close()
 
     def _queue(self, i: str, h: str, spans: list[passages.Passage]) -> None:
         self.pending.append((i, h, spans))
+        if self.bar is None:  # only when something is embedded
+            self.bar = tqdm(
+                desc="embed", unit="passage", disable=not self.progress, leave=False, total=0
+            )
         self.bar.total += len(spans)
         self.bar.refresh()
         if sum(len(p[2]) for p in self.pending) >= BATCH_PASSAGES:
