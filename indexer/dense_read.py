@@ -7,9 +7,9 @@ searcher it serves, and answers in docnums.
 
 - `best_passages(q, docnums)`: per document, the cosine of its best passage with the
   query vector and that passage's index (0 is the head: title + description). Exact.
-- `candidates(q, k)`: the k documents whose vectors are nearest the query, from one
-  vector per document (PCA-reduced on large builds): the cheap first stage on large
-  indexes, where an exact scan of every passage is too slow. On small ones
+- `candidates(q, k)`: the k documents with the best passages, scored on passage vectors
+  reduced to 128 dimensions (a PCA fitted at build time): the cheap first stage on
+  large indexes, where an exact scan of every passage is too slow. On small ones
   (≤ `EXACT_LIMIT` passages) it ranks by the exact best passage instead.
 - `span(docnum, passage)`: where a passage lies in the document's text (a snippet).
 - `doc_vectors()`, `similar(docnum, k)`: one unit vector per document, for "similar
@@ -31,8 +31,9 @@ from .embedder import DIM
 log = logging.getLogger(__name__)
 
 # Up to this many passages, the exact scan keeps a float32 copy of the vectors in memory
-# (≤ 30 MB) and scores all of them; numpy has no fast float16 matrix product.
-EXACT_LIMIT = 20_000
+# (≤ 30 MB) and scores all of them; numpy has no fast float16 matrix product. Above it,
+# the build wrote the reduced passage matrix for `candidates`.
+EXACT_LIMIT = files.COARSE_MIN_PASSAGES
 MISSING = -1.0  # the score of a document without vectors (cosines of e5 are > 0.5)
 _CHUNK = 16_384
 
@@ -79,7 +80,7 @@ class DenseIndex:
             self.spans = self._map(files.SPANS, np.int32, (p, 2))
             self._docvec = self._map(files.DOCVEC, np.float32, (d, DIM))
             if self.coarse_dim:
-                self._coarse = self._map(files.COARSE, np.float32, (d, self.coarse_dim))
+                self._coarse = self._map(files.COARSE, np.float32, (p, self.coarse_dim))
                 self._pca = np.fromfile(self.dir / files.PCA, dtype=np.float32).reshape(
                     DIM, self.coarse_dim
                 )
@@ -111,14 +112,14 @@ class DenseIndex:
     @property
     def small(self) -> bool:
         """Whether an exact scan of every passage is cheap enough for each query."""
-        return self.n_passages <= EXACT_LIMIT
+        return self.n_passages <= EXACT_LIMIT or not self.coarse_dim
 
     # --- passages -----------------------------------------------------------
 
     def _passage_scores(self, q: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Cosines of the query with every passage of the given document rows, in
         document order."""
-        if self.small:
+        if self.n_passages <= EXACT_LIMIT:
             if self._exact is None:
                 self._exact = np.asarray(self.vectors, np.float32)
             if len(rows) == self.n_docs:
@@ -187,28 +188,31 @@ class DenseIndex:
     def candidates(
         self, query_vec: np.ndarray, k: int, mask: np.ndarray | None = None
     ) -> np.ndarray:
-        """Docnums of the (up to) k documents nearest the query, nearest first. On a
-        small index by the exact best passage, on a large one by the coarse document
-        matrix. `mask`: a boolean array over docnums; only True ones are returned."""
+        """Docnums of the (up to) k documents with the best passages, best first. On a
+        small index by the exact best passage, on a large one by the best reduced
+        passage. `mask`: a boolean array over docnums; only True ones are returned."""
         q = np.asarray(query_vec, np.float32).reshape(DIM)
+        if self.n_docs == 0 or k <= 0:
+            return np.zeros(0, np.int64)
         if self.small:
-            scores, _ = self.best_passages(q, self.docnum_of_row)
-        elif self.coarse_dim:
-            scores = np.concatenate(
+            rows = np.arange(self.n_docs)
+            scores = np.maximum.reduceat(self._passage_scores(q, rows), self.offsets[:-1])
+        else:
+            reduced = q @ self._pca
+            passage = np.concatenate(
                 [
-                    self._coarse[i : i + 4 * _CHUNK] @ (q @ self._pca)
-                    for i in range(0, self.n_docs, 4 * _CHUNK)
+                    self._coarse[i : i + 4 * _CHUNK] @ reduced
+                    for i in range(0, self.n_passages, 4 * _CHUNK)
                 ]
             )
-        else:
-            scores = self._docvec @ q
+            scores = np.maximum.reduceat(passage, self.offsets[:-1])
         ok = self.docnum_of_row >= 0
         if mask is not None:
             in_mask = np.zeros(self.n_docs, bool)
             in_mask[ok] = np.asarray(mask, bool)[self.docnum_of_row[ok]]
             ok &= in_mask
         rows = np.flatnonzero(ok)
-        if len(rows) == 0 or k <= 0:
+        if len(rows) == 0:
             return np.zeros(0, np.int64)
         s = scores[rows]
         if k < len(rows):

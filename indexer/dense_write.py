@@ -9,10 +9,11 @@ In the build folder, next to the Whoosh segments:
 - `dense-spans.i32`: (P, 2) int32, each passage's (start, end) character offsets in
   `Document.text`; (0, 0) for the head;
 - `dense-docvec.f32`: (D, 384) float32, each document's normalised mean passage vector
-  (similar documents; the coarse stage of small builds);
-- `dense-coarse.f32`: (D, k) float32, the document vectors reduced to k dimensions by a
-  PCA fitted here (large builds only), and `dense-pca.f32`, (384, k) float32, that
-  projection, applied to a query vector;
+  (similar documents);
+- `dense-coarse.f32`: (P, k) float32, the passage vectors reduced to k dimensions by a
+  PCA fitted here (large builds only: the first stage of a query, a document scoring
+  its best reduced passage), and `dense-pca.f32`, (384, k) float32, that projection,
+  applied to a query vector;
 - `dense.json`: format, scheme, model id, passage cap, shapes, and the document ids and
   content hashes in row order.
 
@@ -45,9 +46,12 @@ DOCVEC = "dense-docvec.f32"
 COARSE = "dense-coarse.f32"
 PCA = "dense-pca.f32"
 FILES = (META, VECTORS, OFFSETS, SPANS, DOCVEC, COARSE, PCA)
-# The coarse matrix is written from this many documents on (below, the exact scan over
-# all passages is fast enough), reduced to `COARSE_DIM` dimensions.
-COARSE_MIN_DOCS = 2_000
+# The coarse matrix is written from this many passages on (below, the exact scan over all
+# passages is fast enough), reduced to `COARSE_DIM` dimensions. Measured on the sample's
+# real vectors: the 128-d passages keep 86 % of the variance, and the 20 documents with
+# the best reduced passage hold 96 % of the exact top 10 (the mean vector per document:
+# 85 %; 64 dimensions: 93 %).
+COARSE_MIN_PASSAGES = 20_000
 COARSE_DIM = 128
 _CHUNK = 8_192
 
@@ -130,8 +134,8 @@ class DenseWriter:
         np.asarray(self.offsets, np.int32).tofile(self._tmp(OFFSETS))
         np.asarray(self.spans, np.int32).reshape(passages, 2).tofile(self._tmp(SPANS))
         coarse_dim = 0
-        if docs >= COARSE_MIN_DOCS:
-            coarse_dim = self._write_coarse(docs)
+        if passages >= COARSE_MIN_PASSAGES:
+            coarse_dim = self._write_coarse(passages)
         meta = dict(self.meta, documents=docs, passages=passages, coarse_dim=coarse_dim)
         meta["ids"], meta["hashes"] = self.ids, self.hashes
         self._tmp(META).write_text(json.dumps(meta), encoding="utf-8")
@@ -141,30 +145,31 @@ class DenseWriter:
         log.info("dense vectors: %d documents, %d passages", docs, passages)
         return DenseSummary(docs, passages, coarse_dim)
 
-    def _write_coarse(self, docs: int) -> int:
-        """Fit a PCA on the document vectors; write the reduced matrix and projection.
+    def _write_coarse(self, passages: int) -> int:
+        """Fit a PCA on the passage vectors; write the reduced passages and the projection.
 
-        Scores in the reduced space rank like the full dot product q·d up to what the
-        dropped dimensions hold: q·d = q·mean + q·(d - mean), and the first term is the
-        same for every document, so documents are centred and the query is not."""
-        docvec = np.memmap(self._tmp(DOCVEC), dtype=np.float32, mode="r", shape=(docs, DIM))
+        Scores in the reduced space rank like the full dot product q·p up to what the
+        dropped dimensions hold: q·p = q·mean + q·(p - mean), and the first term is the
+        same for every passage, so passages are centred and the query is not."""
+        vecs = np.memmap(self._tmp(VECTORS), dtype=np.float16, mode="r", shape=(passages, DIM))
         total = np.zeros(DIM, np.float64)
         gram = np.zeros((DIM, DIM), np.float64)
-        for i in range(0, docs, _CHUNK):
-            block = np.asarray(docvec[i : i + _CHUNK], np.float64)
+        for i in range(0, passages, _CHUNK):
+            block = np.asarray(vecs[i : i + _CHUNK], np.float64)
             total += block.sum(axis=0)
             gram += block.T @ block
-        mean = total / docs
-        cov = gram / docs - np.outer(mean, mean)
+        mean = total / passages
+        cov = gram / passages - np.outer(mean, mean)
         _, eigvecs = np.linalg.eigh(cov)  # ascending eigenvalues
         k = min(COARSE_DIM, DIM)
         proj = np.ascontiguousarray(eigvecs[:, ::-1][:, :k], np.float32)
         proj.tofile(self._tmp(PCA))
         mean32 = mean.astype(np.float32)
         with open(self._tmp(COARSE), "wb") as fh:
-            for i in range(0, docs, _CHUNK):
-                fh.write(((np.asarray(docvec[i : i + _CHUNK]) - mean32) @ proj).tobytes())
+            for i in range(0, passages, _CHUNK):
+                block = np.asarray(vecs[i : i + _CHUNK], np.float32) - mean32
+                fh.write((block @ proj).astype(np.float32).tobytes())
             fh.flush()
             os.fsync(fh.fileno())
-        del docvec
+        del vecs
         return k

@@ -97,9 +97,9 @@ def test_candidates_on_a_small_index_follow_the_best_passage(tmp_path):
 
 
 def test_coarse_candidates_on_a_large_index(tmp_path, monkeypatch):
-    """The PCA-reduced document matrix finds the documents a full scan ranks first.
+    """The PCA-reduced passage matrix finds the documents a full scan ranks first.
     Documents are clustered like real ones (random vectors would have no structure)."""
-    monkeypatch.setattr(dense_write, "COARSE_MIN_DOCS", 100)
+    monkeypatch.setattr(dense_write, "COARSE_MIN_PASSAGES", 100)
     monkeypatch.setattr(dense_read, "EXACT_LIMIT", 10)
     rng = np.random.default_rng(5)
     topics = _unit(rng, 30)
