@@ -221,3 +221,11 @@ def test_shipped_cache_round_trip(tmp_path):
     assert len(ShippedCache(tmp_path / "absent.npz", "s", "m")) == 0
     (tmp_path / "bad.npz").write_bytes(b"garbage")
     assert len(ShippedCache(tmp_path / "bad.npz", "s", "m")) == 0
+
+
+def test_dense_benchmark_runs(tmp_path, capsys):
+    from bench.dense import main
+
+    assert main(["-n", "300", "--k", "20", "--queries", "4", "--work-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "COMPOSED" in out and "| 300 |" in out
