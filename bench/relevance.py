@@ -185,7 +185,7 @@ def dense_ranker(data_dir: Path) -> Ranker | None:
 
     build = current_build(data_dir)
     urls = _urls_by_row(build)
-    dense = DenseIndex(build, [doc_id for doc_id, _ in urls])
+    dense = DenseIndex(build, {doc_id: n for n, (doc_id, _) in enumerate(urls)}, len(urls))
 
     def rank(text: str) -> list[str]:
         cosine, _ = dense.best_passages(embedder.query(text), None)

@@ -27,7 +27,7 @@ from whoosh.writing import LockError
 
 from crawler.store import CrawlStore
 
-from . import neardup, vectors
+from . import embedding_step, neardup, vectors
 from .publications import PUBLICATIONS_FILE, find_publications, write_publications
 from .schema import build_schema, doc_id, index_fields
 from .suggest import VocabularyCounter
@@ -239,7 +239,12 @@ def update_index(
         changed_ids = [i for i, h in new_manifest.items() if old_manifest.get(i) != h]
         removed_ids = [i for i in old_manifest if i not in new_manifest]
         mode = "rebuild" if current is None or rebuild else "update"
-        if mode == "update" and not changed_ids and not removed_ids:
+        if (
+            mode == "update"
+            and not changed_ids
+            and not removed_ids
+            and embedding_step.dense_up_to_date(current)
+        ):
             info = BuildInfo.read(current)
             info.mode, info.added, info.updated, info.removed = "unchanged", 0, 0, 0
             return info
@@ -294,6 +299,16 @@ def update_index(
             # The ranking's arrays of each new segment (indexer/vectors.py).
             vectors.write_missing(tmp_dir)
             write_publications(tmp_dir, find_publications(store))
+            # Passage vectors for search by meaning (indexer/embedding_step.py).
+            embedding_step.embed_build(
+                store,
+                tmp_dir,
+                hashes=new_manifest,
+                urls=urls,
+                previous_build=current,
+                cache_path=data_dir / embedding_step.CACHE_FILE,
+                progress=progress,
+            )
             added = sum(1 for i in changed_ids if i not in old_manifest)
             info = BuildInfo(
                 version=build_dir.name.removeprefix("build-"),

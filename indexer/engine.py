@@ -180,8 +180,10 @@ class SearchIndex:
         stored = v.searcher.stored_fields(shown)
         snippet = lexical_snippet(stored, words)
         dense = answer.fused.dense
-        if not snippet and dense is not None and dense.passage[ranked] >= 0:
-            snippet = passage_snippet(v.dense.passage_text(int(dense.passage[ranked]), stored))
+        if not snippet and shown == ranked and dense is not None and dense.passage[ranked] > 0:
+            # Found by meaning: show the passage that matched best (0 is the head).
+            start, end = v.dense.span(ranked, int(dense.passage[ranked]))
+            snippet = passage_snippet(stored.get("body", "")[start:end])
         score = 0.0
         if answer.lexical.scored is not None and not answer.by_date:
             score = round(float(answer.fused.score[ranked]), 4)
@@ -351,25 +353,18 @@ class SearchIndex:
             ]
 
     def _similar_by_meaning(self, v: IndexVersion, docnum: int, limit: int) -> list[Hit]:
-        vectors = v.dense.doc_vectors()
-        cosine = vectors @ vectors[docnum]
-        same = {docnum, v.groups.shown_as(docnum), *v.groups.copies(docnum)}
-        pdf = v.groups.pdf_of(docnum)
-        if pdf is not None:
-            same.add(pdf)
-        order = np.argsort(-cosine, kind="stable")
+        """The nearest pages by their passage embeddings, each publication once and
+        never this document's own group."""
+        docs, cosines = v.dense.similar(docnum, limit + 2 + len(v.groups.copies(docnum)))
+        own = v.groups.shown_as(docnum)
         out: list[Hit] = []
-        seen_shown: set[int] = set()
-        for other in order.tolist():
-            if other in same or not v.ranker.v.live[other]:
-                continue
+        seen: set[int] = {own}
+        for other, cosine in zip(docs.tolist(), cosines.tolist(), strict=True):
             shown = v.groups.shown_as(other)
-            if shown in same or shown in seen_shown:
+            if shown in seen or not v.ranker.v.live[other]:
                 continue
-            seen_shown.add(shown)
-            out.append(
-                make_hit(v.searcher.stored_fields(shown), "", round(float(cosine[other]), 4))
-            )
+            seen.add(shown)
+            out.append(make_hit(v.searcher.stored_fields(shown), "", round(cosine, 4)))
             if len(out) >= limit:
                 break
         return out

@@ -17,6 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .dense_read import DenseIndex, DenseUnavailable
+from .dense_write import META
+from .embedder import get_embedder
+
 log = logging.getLogger(__name__)
 
 # Pages taken as dense candidates by their per-page vector, besides the lexical ones.
@@ -30,15 +34,14 @@ class Dense:
     candidates: np.ndarray  # the scored documents
 
 
-def open_dense(build: Path, ids: list[str]):
-    """The build's passage vectors, or None when it has none (built without a model)."""
-    try:  # TODO(merge): plain import once the embedding modules land
-        from .dense_read import DenseIndex, DenseMissing
-    except ImportError:
-        return None
+def open_dense(build: Path, ids: list[str]) -> DenseIndex | None:
+    """The build's passage vectors over the searcher's document numbers, or None when
+    it has none (built without a model) or they cannot be read (logged)."""
     try:
-        return DenseIndex(build, ids)
-    except DenseMissing:
+        return DenseIndex(build, {doc_id: i for i, doc_id in enumerate(ids)}, len(ids))
+    except DenseUnavailable as exc:
+        if (build / META).exists():
+            log.warning("searching by words alone: %s", exc)
         return None
 
 
@@ -47,16 +50,24 @@ def dense_stage(v, text: str, lexical_order: np.ndarray) -> Dense | None:
     stage cannot run (no words, no vectors, no model)."""
     if v.dense is None or not text.strip():
         return None
-    from .embedder import get_embedder
-
     embedder = get_embedder()
     if embedder is None:
+        return None
+    if embedder.model_id != v.dense.model_id:
+        log.warning(
+            "the index's vectors come from %s, the model here is %s: rebuild the index "
+            "(`kennisbank index --rebuild`) to search by meaning",
+            v.dense.model_id,
+            embedder.model_id,
+        )
         return None
     query = embedder.query(text)
     near = v.dense.candidates(query, DENSE_DEPTH)
     candidates = np.union1d(lexical_order, near).astype(np.int64)
     candidates = candidates[v.ranker.v.live[candidates]]
     best, rows = v.dense.best_passages(query, candidates)
+    scored = rows >= 0
+    candidates, best, rows = candidates[scored], best[scored], rows[scored]
     cosine = np.full(v.n, -1.0, dtype=np.float32)
     passage = np.full(v.n, -1, dtype=np.int64)
     cosine[candidates] = best
