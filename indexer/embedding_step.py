@@ -226,10 +226,12 @@ class _Fill:
             for group in _chunks(_documents(self.store, todo, urls, len(wanted)), 256):
                 docs = [(i, d) for i, d in group if d is not None]
                 report.missing.extend(i for i, d in group if d is None)
-                found = shipped.get_many(wanted[i] for i, _ in docs)
-                cached = self.cache.get_many(wanted[i] for i, _ in docs if wanted[i] not in found)
+                # The document as read now: its hash is the key, also if it changed
+                # since the build was planned.
+                found = shipped.get_many(d.content_hash for _, d in docs)
+                cached = self.cache.get_many(d.content_hash for _, d in docs)
                 for i, doc in docs:
-                    h = wanted[i]
+                    h = doc.content_hash
                     spans = passages.split_spans(doc)
                     vecs = take(found.get(h), len(spans))
                     if vecs is not None:

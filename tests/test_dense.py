@@ -229,3 +229,38 @@ def test_dense_benchmark_runs(tmp_path, capsys):
     assert main(["-n", "300", "--k", "20", "--queries", "4", "--work-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "COMPOSED" in out and "| 300 |" in out
+
+
+def test_a_cache_killed_mid_write_keeps_whole_batches(tmp_path):
+    """SIGKILL while a batch is written: the cache opens, and holds whole batches only."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "embeddings.sqlite"
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, numpy as np\n"
+            "from indexer.embedcache import EmbeddingCache\n"
+            f"cache = EmbeddingCache({str(path)!r}, 's', 'm')\n"
+            "cache.put_many([('first', np.ones((2, 384)))])\n"
+            "print('ready', flush=True)\n"
+            "for b in range(10_000):\n"
+            "    cache.put_many((f'{b}-{i}', np.ones((3, 384))) for i in range(500))\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(0.5)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=10)
+        child.stdout.close()
+    with EmbeddingCache(path, "s", "m") as cache:
+        assert cache.get_many(["first"])["first"].shape == (2, DIM)
+        assert (len(cache) - 1) % 500 == 0
