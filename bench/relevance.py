@@ -172,9 +172,8 @@ def our_ranker(data_dir: Path, *, semantic: bool = True) -> Ranker:
 def dense_ranker(data_dir: Path) -> Ranker | None:
     """multilingual-e5 alone: every page by its best passage's cosine with the query.
     None when the index has no passage vectors or the model cannot load."""
-    from indexer.embedder import get_embedder
-
     from indexer.build import current_build
+    from indexer.embedder import get_embedder
     from indexer.engine import SearchIndex
 
     embedder = get_embedder()

@@ -186,7 +186,7 @@ class SearchIndex:
             snippet = passage_snippet(stored.get("body", "")[start:end])
         score = 0.0
         if answer.lexical.scored is not None and not answer.by_date:
-            score = round(float(answer.fused.score[ranked]), 4)
+            score = float(answer.fused.score[ranked])
         return make_hit(
             stored,
             snippet,

@@ -15,7 +15,7 @@ import numpy as np
 from whoosh import query as wq
 
 from . import feedback
-from .query import ParsedQuery, build_query, word_clauses
+from .query import MAX_CLAUSES, ParsedQuery, build_query, phrase_query, word_clauses
 from .ranking import Ranker, Scored, UnsupportedQuery, top
 from .rerank import with_proximity
 from .search_types import QueryError
@@ -33,6 +33,10 @@ class Lexical:
     order: np.ndarray  # the best RANKED_DEPTH matches, best first
     all_words: np.ndarray  # bool: has every word the index has
     not_found: list[str]
+    # What a match by meaning must respect too: the pages with an excluded word, and
+    # whether the query asks for exact phrases (then meaning alone never matches).
+    excluded: np.ndarray
+    exact: bool
 
 
 def matches(ranker: Ranker, q: wq.Query) -> np.ndarray:
@@ -64,7 +68,7 @@ def lexical_stage(v, parsed: ParsedQuery) -> Lexical:
     text_q = build_query(parsed)
     if text_q is None:
         live = ranker.v.live.copy()
-        return Lexical(None, None, live, np.empty(0, np.int64), live, [])
+        return Lexical(None, None, live, np.empty(0, np.int64), live, [], ~live, True)
     try:
         scored = ranker.evaluate(text_q)
     except UnsupportedQuery as exc:  # query.py makes nothing else; say so if it does
@@ -81,4 +85,10 @@ def lexical_stage(v, parsed: ParsedQuery) -> Lexical:
             all_words &= found
         else:
             not_found.append(label)
-    return Lexical(text_q, scored, scored.match, order, all_words, not_found)
+    excluded = np.zeros(ranker.n, bool)
+    for text in parsed.excluded[:MAX_CLAUSES]:
+        q = phrase_query(text)
+        if q is not None:
+            excluded |= matches(ranker, q)
+    exact = bool(parsed.phrases)
+    return Lexical(text_q, scored, scored.match, order, all_words, not_found, excluded, exact)
