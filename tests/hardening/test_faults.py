@@ -23,7 +23,6 @@ import pytest
 from crawler.store import CrawlStore
 from indexer.build import current_build, index_root
 from indexer.engine import SearchIndex, SearchRequest
-from search_app import settings
 
 CLI = [sys.executable, "-c", "from search_app.cli import main; main()"]
 
@@ -192,4 +191,3 @@ def test_serve_default_host_is_loopback():
 
     host = next(p for p in serve.params if p.name == "host")
     assert host.default == "127.0.0.1"
-    assert settings is not None
