@@ -293,5 +293,6 @@ def test_log_file_for_cron(site):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     logged = log_file.read_text(encoding="utf-8")
-    # What cron keeps: the run, timestamped, with the crawler's own records in it.
-    assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ INFO crawler\.", logged, re.M), logged
+    # What cron keeps: each source's outcome, timestamped, with its counts.
+    line = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ INFO \S+: crawl test: documents 60\b.* new 60$"
+    assert re.search(line, logged, re.M), logged
