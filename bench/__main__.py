@@ -27,6 +27,7 @@ SCRIPTS = {
     "ui": "bench.ui",
     "similar": "bench.similar_cost",
     "load": "bench.load",
+    "serving": "bench.serving",
     "report": "bench.report",
 }
 # What `all` runs, with its arguments: every table of BENCHMARKS.md.
@@ -54,6 +55,7 @@ TITLES = {
     "export": "Export, 10,000-document index",
     "ui": "Search page server time, 10,000-document index",
     "similar": "Cost of the pages-like-the-best-hits step, side by side",
+    "serving": "Multi-process serving: gunicorn's pre-fork against the waitress supervisor",
 }
 
 

@@ -6,21 +6,13 @@ from dataclasses import asdict
 
 from flask import Blueprint, current_app, jsonify, request
 
-from indexer.engine import QueryError
-
 from . import search_index
-from .errors import BadParameter, json_error
+from .errors import json_error
 from .openapi import openapi_spec
 from .params import parse_search_args
 from .results import result_dict
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-@bp.errorhandler(BadParameter)
-@bp.errorhandler(QueryError)
-def _bad_parameter(exc):
-    return json_error(str(exc), 400)
 
 
 @bp.get("/search")

@@ -12,11 +12,12 @@ from collections.abc import Mapping
 from werkzeug.datastructures import MultiDict
 
 from indexer.engine import SearchRequest
+from indexer.facets import FACETS
 
 from . import settings
 from .errors import BadParameter
 
-FILTER_PARAMS = ("site", "type", "theme", "audience", "year")
+FILTER_PARAMS = tuple(f.name for f in FACETS)
 SORTS = ("relevance", "date")
 
 
@@ -44,7 +45,8 @@ def _check_text(name: str, value: str, limit: int) -> str:
 def parse_search_args(args: MultiDict) -> SearchRequest:
     query = _check_text("q", args.get("q", "") or "", settings.MAX_QUERY_CHARS).strip()
     filters: dict[str, list[str]] = {}
-    for name in FILTER_PARAMS:
+    for facet in FACETS:
+        name = facet.name
         values = [v.strip() for v in args.getlist(name) if v and v.strip()]
         if len(values) > settings.MAX_FILTER_VALUES:
             raise BadParameter(
@@ -52,8 +54,8 @@ def parse_search_args(args: MultiDict) -> SearchRequest:
             )
         for value in values:
             _check_text(name, value, settings.MAX_FILTER_CHARS)
-            if name == "year" and not (value.isdigit() and len(value) == 4):
-                raise BadParameter("year moet een jaartal zijn")
+            if not facet.valid(value):
+                raise BadParameter(f"{name} moet {facet.value_hint or 'geldig'} zijn")
         if values:
             filters[name] = list(dict.fromkeys(values))
     year_from = _int(args, "year_from", None, settings.YEAR_MIN, settings.YEAR_MAX)

@@ -11,6 +11,9 @@ import os
 from pathlib import Path
 
 from corpus import resource_path
+from indexer.engine import MAX_RESULT_WINDOW as MAX_RESULT_WINDOW
+from indexer.engine import YEAR_BOUNDS
+from indexer.query import MAX_QUERY_CHARS as MAX_QUERY_CHARS
 
 DATA_ENV = "KENNISBANK_DATA"
 SOURCES_ENV = "KENNISBANK_SOURCES"
@@ -21,13 +24,14 @@ SOURCES_FILE = resource_path(SOURCES_NAME)
 SAMPLE_SITES = resource_path("sites")
 SAMPLE_MARKER = "sample-corpus.json"
 
-MAX_QUERY_CHARS = 1000
+# MAX_QUERY_CHARS (query text), MAX_RESULT_WINDOW (page x per_page) and the year
+# bounds are defined by the search engine, which enforces them, and imported above.
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 10
 MAX_PAGE = 1000
 MAX_FILTER_VALUES = 20
 MAX_FILTER_CHARS = 200
-YEAR_MIN, YEAR_MAX = 1900, 2100
+YEAR_MIN, YEAR_MAX = YEAR_BOUNDS
 
 
 def resolve_data_dir(value: str | os.PathLike | None) -> Path:
