@@ -1,4 +1,4 @@
-"""The JSON API (`/api/v1/...`): the search contract of DESIGN.md, documents, facets."""
+"""The JSON API (`/api/v1/...`): search, facets, documents; the contract is docs/api.md."""
 
 from __future__ import annotations
 
