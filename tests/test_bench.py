@@ -73,8 +73,8 @@ def test_script_help(module, capsys):
 
 def test_serve_workers_share_one_socket(sample_data, tmp_path):
     """`kennisbank serve --workers 2`: gunicorn's pre-forked workers answer on one port,
-    each of them answers a search (the access log names the worker), and SIGTERM to the
-    arbiter stops them all."""
+    each of them answers a search (the access log names the worker), a killed worker is
+    replaced, and SIGTERM to the arbiter stops them all."""
     port = _free_port()
     access_log = tmp_path / "access.log"
     cmd = [sys.executable, "-m", "search_app.cli", "serve", "--data-dir", str(sample_data)]
@@ -103,6 +103,19 @@ def test_serve_workers_share_one_socket(sample_data, tmp_path):
             }
         assert answered_by == pids, (answered_by, pids)
         assert len(set(answers)) == 1 and answers[0] > 0
+        # A worker that dies is replaced, and the service keeps answering.
+        workers[0].send_signal(signal.SIGKILL)
+        workers[0].wait(timeout=10)
+        restart_deadline = time.monotonic() + 30
+        current: set[int] = set()
+        while time.monotonic() < restart_deadline:
+            current = {w.pid for w in psutil.Process(proc.pid).children()}
+            if len(current) == 2 and workers[0].pid not in current:
+                break
+            time.sleep(0.2)
+        assert len(current) == 2 and workers[0].pid not in current, current
+        assert _search_total(url) == answers[0]
+        workers = psutil.Process(proc.pid).children()
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
