@@ -10,10 +10,11 @@ from pathlib import Path
 
 from crawler.config import Source, SourcesFile
 from crawler.crawl import Crawler, RunReport, crawl_lock
+from crawler.store import CrawlStore
 from indexer.build import BuildInfo, current_build, update_index
 from indexer.engine import SearchIndex
 
-from . import bootstrap
+from . import bootstrap, settings
 
 log = logging.getLogger(__name__)
 
@@ -102,3 +103,18 @@ def ensure_index(data_dir: Path, *, progress: bool = False, announce=None) -> Pr
             prepared = Prepared("sample", info.documents)
     SearchIndex(data_dir).info()  # fail now, clearly, if the index cannot be opened
     return prepared
+
+
+def status(data_dir: Path, runs: int = 5) -> dict:
+    """The data dir at a glance: whether it holds the sample, pages per source and state,
+    the last `runs` crawl runs and the index's build info (keys absent where there is
+    no store or no index yet)."""
+    out: dict = {"data_dir": str(data_dir), "sample": settings.is_sample(data_dir)}
+    store_path = data_dir / "crawl.sqlite"
+    if store_path.exists():  # never create a store just to say that it is empty
+        with CrawlStore(store_path) as store:
+            out["pages"] = store.counts()
+            out["runs"] = store.last_runs(runs)
+    if current_build(data_dir) is not None:
+        out["index"] = SearchIndex(data_dir).info().__dict__
+    return out

@@ -61,7 +61,15 @@ def test_generator_is_deterministic_and_indexable(tmp_path, sample_data):
 
 
 @pytest.mark.parametrize(
-    "module", ["bench.generate", "bench.index", "bench.search", "bench.report", "bench.__main__"]
+    "module",
+    [
+        "bench.generate",
+        "bench.index",
+        "bench.search",
+        "bench.serving",
+        "bench.report",
+        "bench.__main__",
+    ],
 )
 def test_script_help(module, capsys):
     main = importlib.import_module(module).main
