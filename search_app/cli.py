@@ -322,6 +322,8 @@ def serve(
         click.echo(f"klaar: {prepared.documents} documenten in {time.monotonic() - started:.1f}s")
     if build_only:
         return
+    if access_log and workers == 1:
+        click.echo("kennisbank: --access-log geldt alleen met --workers > 1", err=True)
     try:
         if workers > 1:
             click.echo(
