@@ -28,6 +28,7 @@ SCRIPTS = {
     "suggest": "bench.suggest",
     "similar": "bench.similar_cost",
     "load": "bench.load",
+    "serving": "bench.serving",
     "report": "bench.report",
 }
 # What `all` runs, with its arguments: every table of BENCHMARKS.md.
@@ -57,6 +58,7 @@ TITLES = {
     "ui": "Search page server time, 10,000-document index",
     "suggest": "Suggestions as you type, 10,000-document index",
     "similar": "Cost of the pages-like-the-best-hits step, side by side",
+    "serving": "Multi-process serving: gunicorn's pre-fork against the waitress supervisor",
 }
 
 

@@ -52,7 +52,7 @@ SCENARIOS = {
     "d": "page 5",
     "e": "export 1,000 hits",
 }
-# Candidate export endpoints (the export issue names its own); the first that answers
+# Candidate export endpoints (the path moved once); the first that answers
 # 200 is benchmarked.
 EXPORT_PATHS = ("/api/v1/export", "/export")
 _WORD = re.compile(r"[a-zà-ÿ]{5,}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import os
 import signal
 import socket
 import subprocess
@@ -24,13 +25,22 @@ class Server:
     """The real app, served by waitress in a child process; stopped (SIGTERM) on exit,
     its output kept in `output`."""
 
-    def __init__(self, data_dir: Path, workers: int, threads: int) -> None:
+    def __init__(
+        self, data_dir: Path, workers: int, threads: int, checkout: Path | None = None
+    ) -> None:
+        """`checkout`: serve the code of another checkout of the project (its folder
+        first on the import path), to compare two versions side by side."""
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         cmd = [sys.executable, "-m", "search_app.cli", "serve", "--data-dir", str(data_dir)]
         cmd += ["--port", str(self.port), "--workers", str(workers), "--threads", str(threads)]
+        env = None
+        if checkout is not None:
+            env = os.environ | {"PYTHONPATH": str(Path(checkout).resolve())}
         self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            cmd, stdout=self.log, stderr=subprocess.STDOUT, env=env, cwd=checkout
+        )
         self.output = ""
 
     def get(self, path: str, timeout: float = 30) -> tuple[int, bytes]:

@@ -2,8 +2,8 @@
 collapsing, template rendering) on a generated 10,000-document index.
 
 Measured in process through the Flask test client: the time from request to rendered
-page, without the HTTP hop (about 1 ms, see PERFORMANCE_NOTES.md). The target of
-issue 6 is p95 under 100 ms.
+page, without the HTTP hop (about 1 ms more, see `python -m bench search`). The target
+is p95 under 100 ms.
 
     python -m bench.ui --data-dir /tmp/kb-bench/ui-10000 -n 10000
 

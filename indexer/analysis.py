@@ -3,7 +3,8 @@
 This module owns tokenisation, lowercasing and diacritic folding, stopwords, stemming (nltk's
 Dutch Snowball stemmer behind a reviewable override dictionary) and dictionary decompounding.
 The word lists live as text files in ``corpus/lang/`` (stopwords-nl.txt, stem-overrides.txt,
-lexicon-nl.txt) so they can be reviewed and changed without touching code.
+lexicon-nl.txt) so they can be reviewed and changed without touching code; they are package
+data of ``corpus``, read through ``importlib.resources``, so a wheel install finds them.
 
 The analyzer is a Whoosh chain ``DutchTokenizer | DutchStopFilter | DecompoundFilter |
 DutchStemFilter``. Whoosh pickles it into the index's schema, so every piece is a module-level
@@ -17,12 +18,12 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
-from pathlib import Path
+from importlib.resources import files
 
 from nltk.stem.snowball import DutchStemmer
 from whoosh.analysis import Analyzer, Filter, Token, Tokenizer
 
-LANG_DIR = Path(__file__).resolve().parent.parent / "corpus" / "lang"
+LANG_DIR = files("corpus").joinpath("lang")
 
 # Shortest part a compound may be split into, and shortest word worth trying to split.
 MIN_PART = 3
@@ -67,7 +68,7 @@ _snowball = DutchStemmer()
 def _read_lines(name: str) -> list[str]:
     """The non-empty, non-comment lines of a resource file in corpus/lang."""
     lines = []
-    with open(LANG_DIR / name, encoding="utf-8") as handle:
+    with LANG_DIR.joinpath(name).open(encoding="utf-8") as handle:
         for raw in handle:
             line = raw.split("#", 1)[0].strip()
             if line:
@@ -492,3 +493,14 @@ def dutch_analyzer() -> Analyzer:
 def analyze(text: str) -> list[str]:
     """The token texts the analyzer produces for ``text`` (stopwords removed)."""
     return [t.text for t in dutch_analyzer()(text, positions=True)]
+
+
+def analyzed_positions(text: str) -> list[list[str]]:
+    """Analysed tokens grouped by position: a compound's parts share its position,
+    the whole word first."""
+    groups: dict[int, list[str]] = {}
+    for token in dutch_analyzer()(text, positions=True, mode="query"):
+        bucket = groups.setdefault(token.pos, [])
+        if token.text not in bucket:
+            bucket.append(token.text)
+    return [groups[p] for p in sorted(groups)]

@@ -9,19 +9,15 @@ the collection), and the EXPANSION_TERMS best, other than the query's own, are s
 like query words at FEEDBACK_WEIGHT of their weight. They only re-order the pages the
 query already matches: the hit count and the facet counts stay those of the words typed.
 
-Measured on the judged queries (`python -m bench relevance`), this raised nDCG@10 and
-Recall@20 by about 0.01 each with 5 pages, 10 terms and weight 0.2 (a grid of 3-10
-pages, 5-20 terms, 0.1-0.4 weight all helped; more weight drifts off the topic).
-
 Then whole pages: a page that reads like the SIMILAR_DOCS best hits (Rocchio's centroid
 of their forward lists, terms weighted by idf, each page's list damped and scaled to
 length 1) is about the same need even where it uses the typed words only once. Its
 cosine with that centroid, times SIMILAR_WEIGHT times the best score, is added to the
-SIMILAR_DEPTH best matches. On the judged queries, with every page of both top 20s
-judged, Recall@20 rose from 0.803 to 0.834 and nDCG@10 from 0.886 to 0.891 (3 pages,
-weight 0.8); 18 of the 20 settings of a grid of 2-5 pages and weight 0.3-1.5 raised both
-(the grid measured before those pages were judged).
-Pages without the words stay out, as above (docs/search.md says what that costs).
+SIMILAR_DEPTH best matches. Pages without the words stay out, as above.
+
+What each step gains on the judged queries, how the constants were chosen and what that
+costs: docs/search.md (steps 5 and 6) and BENCHMARKS.md (`python -m bench relevance`,
+`python -m bench similar`).
 """
 
 from __future__ import annotations

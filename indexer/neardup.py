@@ -3,23 +3,19 @@ partner sites (a news item on bataljong.be, vvsg.be and debattle.be, each with i
 intro line or footer) is grouped, so the search page can show it once with "ook op".
 
 Method: each document's body becomes a set of 5-word shingles (lower-cased word
-n-grams), each hashed to 64 bits. A one-permutation MinHash sketch (Li, Owen and
-Zhang 2012) splits the hash range into k = 128 bins and keeps the smallest hash in
-each: one pass over the shingles, cheap enough for 100k documents in pure Python. The
-share of agreeing bins among those filled in either sketch estimates the Jaccard
+n-grams), each hashed to 64 bits with blake2b (stable across processes, Python
+versions and platforms: sketches are kept per build and compared with later ones).
+A one-permutation MinHash sketch (Li, Owen and Zhang 2012) splits the hash range
+into k = 128 bins and keeps the smallest hash in each: one pass over the shingles.
+The share of agreeing bins among those filled in either sketch estimates the Jaccard
 similarity. Candidate pairs come from LSH banding (42 bands of 3 bins: a pair at
 J = 0.5 becomes a candidate with probability 0.996, one at J = 0.1 with 0.04); a
 candidate whose estimated similarity is at least `THRESHOLD` is a near-duplicate, and
 the groups are the connected components.
 
-Threshold 0.5, from the sample corpus (`python -m indexer.neardup --data-dir DIR`
-prints the figures): exact 5-shingle Jaccard over all 29,161 pairs of its 242
-documents is 0.77–0.89 for the three republished copies of one news item, and at most
-0.215 for everything else (a publication page against the PDF it summarises, which
-shares a paragraph; texts rewritten for another site score 0.02–0.06). 0.5 sits in the
-middle of that gap: edited copies (a changed intro, another footer) stay well above it,
-a shared quotation or summary stays well below it, and the sketch's estimation error
-(standard deviation about 0.05 at J = 0.5 with k = 128) cannot carry a pair across.
+Threshold 0.5 sits in the middle of the gap between republished copies and texts that
+merely share a passage on the sample corpus; the figures, and how to measure them again
+(`python -m indexer.neardup --data-dir DIR`), are in docs/search.md.
 
 Documents with fewer than `MIN_SHINGLES` shingles (a film page with one sentence) are
 never grouped: two short texts agree by accident too easily.
@@ -50,29 +46,32 @@ _MASK = (1 << 64) - 1
 _WORD = re.compile(r"\w+")
 
 
-def _word_id(word: str, cache: dict[str, int]) -> int:
+def _word_id(word: str, cache: dict[str, bytes]) -> bytes:
+    """8 bytes per distinct word, stable (unlike hash() of a str, which is salted)."""
     value = cache.get(word)
     if value is None:
-        # Stable across processes (unlike hash() of a str), so groups are reproducible.
-        value = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "big")
+        value = hashlib.blake2b(word.encode(), digest_size=8).digest()
         cache[word] = value
     return value
 
 
-def sketch(text: str, cache: dict[str, int] | None = None) -> tuple[int, ...]:
+def shingle_hashes(text: str, cache: dict[str, bytes] | None = None) -> set[int]:
+    """The 64-bit hashes of the 5-word shingles of `text`: blake2b over the shingle's
+    word ids, so the same text gives the same hashes in every process and release."""
+    cache = {} if cache is None else cache
+    words = b"".join(_word_id(w, cache) for w in _WORD.findall(text.lower()))
+    width = 8 * SHINGLE_WORDS
+    return {
+        int.from_bytes(hashlib.blake2b(words[i : i + width], digest_size=8).digest(), "big")
+        for i in range(0, len(words) - width + 1, 8)
+    }
+
+
+def sketch(text: str, cache: dict[str, bytes] | None = None) -> tuple[int, ...]:
     """The one-permutation MinHash sketch of `text`: per bin of the hash range, the
     smallest shingle hash in it (_EMPTY for none). Empty when the text has fewer than
-    MIN_SHINGLES shingles."""
-    cache = {} if cache is None else cache
-    ids = [_word_id(w, cache) for w in _WORD.findall(text.lower())]
-    n = len(ids) - SHINGLE_WORDS + 1
-    if n < MIN_SHINGLES:
-        return ()
-    # hash() of a tuple of ints is deterministic (no string hash salt involved); the
-    # multiplication spreads its bits over the whole 64-bit range.
-    hashes = {
-        (hash(tuple(ids[i : i + SHINGLE_WORDS])) * 0x9E3779B97F4A7C15) & _MASK for i in range(n)
-    }
+    MIN_SHINGLES distinct shingles."""
+    hashes = shingle_hashes(text, cache)
     if len(hashes) < MIN_SHINGLES:
         return ()
     bins = [_EMPTY] * SKETCH_SIZE
@@ -100,7 +99,7 @@ def find_groups(texts: Iterable[tuple[str, str]], threshold: float = THRESHOLD) 
     """Group near-duplicate documents. `texts` yields (document id, body text); it is
     read once. Returns document id -> group id (the smallest id in its group), for
     documents that have at least one near-duplicate; others are left out."""
-    cache: dict[str, int] = {}
+    cache: dict[str, bytes] = {}
     sketches = {doc: sketch(text, cache) for doc, text in texts}
     return group_sketches(sketches, threshold)
 
@@ -141,11 +140,16 @@ def group_sketches(
 
 
 _RECORD = struct.Struct(f"<16s64s{SKETCH_SIZE}Q")
+# Names the shingle hash: a sketch file made with another one reads as empty, so its
+# sketches are made again instead of being compared with incomparable ones.
+_HEADER = b"kb-minhash-blake2b-v2\n".ljust(_RECORD.size, b"\0")
 
 
 def save_sketches(path: Path, sketches: dict[str, tuple[str, tuple[int, ...]]]) -> None:
-    """Write document id -> (content hash, sketch) as fixed-size binary records."""
+    """Write document id -> (content hash, sketch) as a header and fixed-size binary
+    records."""
     with open(path, "wb") as out:
+        out.write(_HEADER)
         for doc, (content_hash, sk) in sorted(sketches.items()):
             if len(sk) == SKETCH_SIZE and len(doc) == 16 and len(content_hash) == 64:
                 out.write(_RECORD.pack(doc.encode(), content_hash.encode(),
@@ -159,10 +163,10 @@ def load_sketches(path: Path) -> dict[str, tuple[str, tuple[int, ...]]]:
         data = Path(path).read_bytes()
     except OSError:
         return {}
-    if len(data) % _RECORD.size:
+    if len(data) % _RECORD.size or not data.startswith(_HEADER):
         return {}
     out = {}
-    for doc, content_hash, *values in _RECORD.iter_unpack(data):
+    for doc, content_hash, *values in _RECORD.iter_unpack(data[len(_HEADER) :]):
         out[doc.decode()] = (
             content_hash.decode(),
             tuple(_EMPTY if v == _MASK else v for v in values),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from whoosh import query as wq
 
-from .analysis import dutch_analyzer
+from .analysis import analyzed_positions, dutch_analyzer
 from .numbers import other_form
 from .schema import FIELD_BOOSTS
 from .synonyms import find_spans
@@ -87,17 +87,6 @@ def parse_user_query(text: str) -> ParsedQuery:
             parsed.groups[-1].append(word)
     parsed.groups = [g for g in parsed.groups if g]
     return parsed
-
-
-def analyzed_positions(text: str) -> list[list[str]]:
-    """Analysed tokens grouped by position: a compound's parts share its position,
-    the whole word first."""
-    groups: dict[int, list[str]] = {}
-    for token in dutch_analyzer()(text, positions=True, mode="query"):
-        bucket = groups.setdefault(token.pos, [])
-        if token.text not in bucket:
-            bucket.append(token.text)
-    return [groups[p] for p in sorted(groups)]
 
 
 MATCH_FIELD = "body"

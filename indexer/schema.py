@@ -1,8 +1,9 @@
 """The index schema: the contract between the indexer and the search app.
 
-Declared once, here. Facet fields are sortable (stored as columns) so Whoosh can
-count them without rebuilding per-document lists on every query; the multi-valued
-facets (themes, audience) use a list column.
+Declared once, here; the facet fields come from the facet registry (`facets.py`).
+Facet fields are sortable (stored as columns) so Whoosh can count them without
+rebuilding per-document lists on every query; the multi-valued facets (themes,
+audience) use a list column.
 """
 
 from __future__ import annotations
@@ -14,16 +15,9 @@ from whoosh import columns, fields
 from crawler.store import Document
 
 from .analysis import dutch_analyzer
+from .facets import FACET_FIELDS, FACETS, MULTI_VALUED, Facet
 
-# Facets as the API and UI name them -> index field.
-FACET_FIELDS = {
-    "site": "site",
-    "type": "type",
-    "theme": "themes",
-    "audience": "audience",
-    "year": "year",
-}
-MULTI_VALUED = {"themes", "audience"}
+__all__ = ["FACET_FIELDS", "MULTI_VALUED", "build_schema", "doc_id", "index_fields"]
 
 # Query-time weights (BM25F field boosts): a word in the title says more about a page
 # than the same word deep in its body; headings and the description sit in between.
@@ -48,9 +42,18 @@ class ListKeyword(fields.KEYWORD):
         return [v.decode("utf-8") if isinstance(v, bytes) else v for v in value]
 
 
+def _facet_field(facet: Facet) -> fields.FieldType:
+    if facet.multi_valued:
+        return ListKeyword(stored=True)
+    if facet.numeric:
+        return fields.NUMERIC(int, stored=True, sortable=True, signed=False)
+    return fields.ID(stored=True, sortable=True)
+
+
 def build_schema() -> fields.Schema:
     analyzer = dutch_analyzer()
     return fields.Schema(
+        **{f.field: _facet_field(f) for f in FACETS},
         # Sortable: id breaks ties in every date sort; unsortable, Whoosh finds each
         # document's key with a list.index per hit (seconds at 10k hits).
         id=fields.ID(stored=True, unique=True, sortable=True),
@@ -59,12 +62,7 @@ def build_schema() -> fields.Schema:
         headings=fields.TEXT(analyzer=analyzer, phrase=False),
         description=fields.TEXT(analyzer=analyzer, stored=True, phrase=False),
         body=fields.TEXT(analyzer=analyzer, stored=True, phrase=True),
-        site=fields.ID(stored=True, sortable=True),
         source=fields.ID(stored=True),
-        type=fields.ID(stored=True, sortable=True),
-        themes=ListKeyword(stored=True),
-        audience=ListKeyword(stored=True),
-        year=fields.NUMERIC(int, stored=True, sortable=True, signed=False),
         date=fields.ID(stored=True, sortable=True),
         fetched_at=fields.STORED(),
         content_hash=fields.STORED(),

@@ -15,27 +15,26 @@ for "jeugdconsulenten" or "IVRK" meets its group whatever the plural or case.
 from __future__ import annotations
 
 from functools import lru_cache
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from .analysis import LANG_DIR, analyze
+from .analysis import LANG_DIR, analyze, analyzed_positions
 
-SYNONYMS_FILE = LANG_DIR / "synonyms.txt"
+SYNONYMS_FILE = LANG_DIR.joinpath("synonyms.txt")
 
 Key = tuple[str, ...]
 
 
 def member_key(text: str) -> Key:
     """A member's analysed words, the whole word only (not a compound's parts)."""
-    from .query import analyzed_positions
-
     return tuple(group[0] for group in analyzed_positions(text))
 
 
 @lru_cache(maxsize=4)
-def load_groups(path: Path = SYNONYMS_FILE) -> dict[Key, tuple[str, ...]]:
+def load_groups(path: Path | Traversable = SYNONYMS_FILE) -> dict[Key, tuple[str, ...]]:
     """Analysed key of every member -> all members of its group, as written."""
     groups: dict[Key, tuple[str, ...]] = {}
-    with open(path, encoding="utf-8") as handle:
+    with path.open(encoding="utf-8") as handle:
         for raw in handle:
             line = raw.split("#", 1)[0].strip()
             if not line:

@@ -8,12 +8,13 @@ from urllib.parse import quote
 
 from flask import Flask, render_template, request
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import HTTPException
 
 from indexer.build import IndexMissing
-from indexer.engine import IndexCorrupt, SearchIndex
+from indexer.engine import IndexCorrupt, QueryError, SearchIndex
 
 from . import settings
-from .errors import json_error
+from .errors import BadParameter, json_error
 
 log = logging.getLogger(__name__)
 
@@ -86,44 +87,55 @@ def create_app(test_config: dict | None = None) -> Flask:
             response.headers.setdefault(key, value)
         return response
 
-    def _wants_json() -> bool:
-        return request.path.startswith("/api/")
+    register_error_handlers(app)
+    return app
+
+
+# Blueprints whose answers programs read (JSON, exports, the feed): their errors are JSON.
+JSON_ERROR_BLUEPRINTS = frozenset({"api", "export", "feed"})
+# HTTP status -> (JSON message, HTML page message).
+HTTP_MESSAGES = {
+    400: ("ongeldige aanvraag", "Ongeldige aanvraag."),
+    404: ("niet gevonden", "Deze pagina bestaat niet."),
+    405: ("methode niet toegestaan", "Methode niet toegestaan."),
+    500: ("interne fout", "Er liep iets mis."),
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.blueprint in JSON_ERROR_BLUEPRINTS
+
+
+def _error(json_message: str, page_message: str, status: int):
+    """The one error answer: `{"error": ..., "status": N}` for programs, the error page
+    for people."""
+    if _wants_json():
+        return json_error(json_message, status)
+    return render_template("error.html", message=page_message, status=status), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Every error the app answers, in one place."""
+
+    @app.errorhandler(BadParameter)
+    @app.errorhandler(QueryError)
+    def _bad_parameter(exc):
+        return _error(str(exc), str(exc), 400)
 
     @app.errorhandler(IndexMissing)
     @app.errorhandler(IndexCorrupt)
     def _no_index(exc):
         log.error("%s", exc)
         message = f"De zoekindex is niet beschikbaar: {exc}"
-        if _wants_json():
-            return json_error(message, 503)
-        return render_template("error.html", message=message, status=503), 503
+        return _error(message, message, 503)
 
-    @app.errorhandler(404)
-    def _not_found(exc):
-        if _wants_json():
-            return json_error("niet gevonden", 404)
-        return render_template("error.html", message="Deze pagina bestaat niet.", status=404), 404
-
-    @app.errorhandler(405)
-    def _not_allowed(exc):
-        if _wants_json():
-            return json_error("methode niet toegestaan", 405)
-        return render_template("error.html", message="Methode niet toegestaan.", status=405), 405
-
-    @app.errorhandler(400)
-    def _bad_request(exc):
-        if _wants_json():
-            return json_error("ongeldige aanvraag", 400)
-        return render_template("error.html", message="Ongeldige aanvraag.", status=400), 400
-
-    @app.errorhandler(500)
-    def _server_error(exc):
-        log.error("internal error: %s", exc)
-        if _wants_json():
-            return json_error("interne fout", 500)
-        return render_template("error.html", message="Er liep iets mis.", status=500), 500
-
-    return app
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        status = exc.code or 500
+        if status >= 500:
+            log.error("internal error: %s", getattr(exc, "original_exception", None) or exc)
+        json_message, page_message = HTTP_MESSAGES.get(status, (exc.name.lower(), exc.name))
+        return _error(json_message, page_message, status)
 
 
 def search_index(app: Flask) -> SearchIndex:

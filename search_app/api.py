@@ -1,4 +1,4 @@
-"""The JSON API (`/api/v1/...`): the search contract of DESIGN.md, documents, facets."""
+"""The JSON API (`/api/v1/...`): search, facets, documents; the contract is docs/api.md."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, jsonify, request
 
-from indexer.engine import QueryError
-
 from . import search_index
 from .errors import BadParameter, json_error
 from .openapi import openapi_spec
@@ -16,12 +14,6 @@ from .params import parse_search_args
 from .results import result_dict
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-@bp.errorhandler(BadParameter)
-@bp.errorhandler(QueryError)
-def _bad_parameter(exc):
-    return json_error(str(exc), 400)
 
 
 @bp.get("/search")

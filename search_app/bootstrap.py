@@ -53,8 +53,9 @@ def build_sample(data_dir: Path, *, progress: bool = True) -> tuple[RunReport, B
     """Crawl the bundled mirror and build the index: what first `serve` does."""
     if not settings.SAMPLE_SITES.is_dir():
         raise FileNotFoundError(
-            f"the bundled sample corpus is missing ({settings.SAMPLE_SITES}); "
-            "run from a clone of the repository (pip install -e .)"
+            f"the bundled sample corpus is missing ({settings.SAMPLE_SITES}): reinstall "
+            "the package (pip install --force-reinstall kennisbank-jeugdbeleid), or crawl "
+            "the real sites first with `kennisbank crawl`"
         )
     report = crawl_sample(data_dir, progress=progress)
     info = update_index(data_dir, rebuild=True, progress=progress)

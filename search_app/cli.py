@@ -1,8 +1,13 @@
-"""The `kennisbank` command line: crawl, index, serve, status.
+"""The `kennisbank` command line: options, output for a person, exit codes.
 
-Every command takes --data-dir (default $KENNISBANK_DATA, else ./kennisbank-data).
-Errors are caught here and printed as one clear line; the exit code says whether
-anything failed (0 ok, 1 a source or step failed, 2 bad usage or configuration).
+The work is done by `pipeline` (crawl → index, the first-start build) and `serving`
+(waitress, gunicorn); this module parses options, calls them and prints the outcome.
+Every command takes --data-dir (default $KENNISBANK_DATA, else ./kennisbank-data);
+the sources file comes from --sources, else $KENNISBANK_SOURCES, else the data dir's
+sources.toml, else the bundled default (`settings`). Errors are caught here and
+printed as one clear line; the exit code says whether anything failed (0 ok, 1 a
+source or step failed, 2 bad usage or configuration). Its length is the commands'
+option declarations and their Dutch output lines, nothing else.
 """
 
 from __future__ import annotations
@@ -17,12 +22,12 @@ from pathlib import Path
 import click
 
 from crawler.config import ConfigError, load_sources
-from crawler.crawl import Crawler, CrawlLocked, RunReport, crawl_lock
+from crawler.crawl import CrawlLocked, RunReport
 from crawler.store import CrawlStore, StoreError
-from indexer.build import IndexError_, current_build, update_index
+from indexer.build import IndexError_, update_index
 from indexer.engine import IndexCorrupt, SearchIndex
 
-from . import bootstrap, settings
+from . import pipeline, settings
 
 log = logging.getLogger("kennisbank")
 
@@ -85,49 +90,27 @@ def _error_kinds(counts: dict) -> str:
     )
 
 
-def _crawl_and_index(
-    data_dir: Path,
-    config,
-    sources: list,
-    *,
-    sources_file: Path,
-    sample: bool,
-    no_index: bool,
-    quiet: bool,
-    progress: bool,
-    route: str | None = None,
-) -> RunReport:
-    """One crawl of `sources` (the bundled mirror when `sample`), then the incremental
-    index update; shared by `crawl` and `scheduler`."""
-    if sample:
-        report = bootstrap.crawl_sample(
-            data_dir, sources_file=sources_file, only=[s.name for s in sources], progress=progress
-        )
-    else:
-        with crawl_lock(data_dir):
-            crawler = Crawler(
-                data_dir / "crawl.sqlite", config.settings, route=route, progress=progress
-            )
-            report = crawler.run(sources)
+def _crawl_and_index(data_dir: Path, config, sources: list, *, quiet: bool, **kwargs) -> RunReport:
+    """`pipeline.crawl_and_index`, with its outcome printed unless `quiet`."""
+    outcome = pipeline.crawl_and_index(data_dir, config, sources, **kwargs)
     if not quiet:
-        _print_report(report)
-    if not no_index:
-        info = update_index(data_dir, progress=progress)
-        if not quiet:
+        _print_report(outcome.report)
+        if outcome.index is not None:
+            info = outcome.index
             click.echo(
                 f"index {info.mode}: {info.documents} documenten "
                 f"(+{info.added} ~{info.updated} -{info.removed})"
             )
-    return report
+    return outcome.report
 
 
 sources_option = click.option(
     "--sources",
     "sources_file",
     type=click.Path(dir_okay=False),
-    default=str(settings.SOURCES_FILE),
-    show_default=True,
-    help="The sources file.",
+    default=None,
+    help="The sources file (default: $KENNISBANK_SOURCES, else sources.toml in the data "
+    "dir, else the bundled one).",
 )
 
 
@@ -157,7 +140,7 @@ def main() -> None:
 )
 def crawl(
     data_dir: Path,
-    sources_file: str,
+    sources_file: str | None,
     only: tuple[str, ...],
     due: bool,
     sample: bool,
@@ -169,9 +152,10 @@ def crawl(
     """Crawl the partner sites into the crawl store, then update the index."""
     _setup_logging(quiet, log_file)
     progress = not quiet and sys.stderr.isatty()
+    sources_path = settings.resolve_sources_file(sources_file, data_dir)
     try:
-        config = load_sources(Path(sources_file))
-        sources = [config.get(n) for n in only] if only else list(config.sources)
+        config = load_sources(sources_path)
+        sources = pipeline.select_sources(config, only)
         if due:
             from crawler.schedule import due_sources
 
@@ -185,7 +169,7 @@ def crawl(
             data_dir,
             config,
             sources,
-            sources_file=Path(sources_file),
+            sources_file=sources_path,
             sample=sample,
             no_index=no_index,
             quiet=quiet,
@@ -216,7 +200,7 @@ def crawl(
 )
 def scheduler(
     data_dir: Path,
-    sources_file: str,
+    sources_file: str | None,
     only: tuple[str, ...],
     sample: bool,
     no_index: bool,
@@ -232,9 +216,10 @@ def scheduler(
     from crawler.scheduler import run_scheduler
 
     _setup_logging(quiet, log_file)
+    sources_path = settings.resolve_sources_file(sources_file, data_dir)
     try:
-        config = load_sources(Path(sources_file))
-        sources = [config.get(n) for n in only] if only else list(config.sources)
+        config = load_sources(sources_path)
+        sources = pipeline.select_sources(config, only)
     except ConfigError as exc:
         _fail(str(exc), 2)
     stop = threading.Event()
@@ -246,7 +231,7 @@ def scheduler(
                 data_dir,
                 config,
                 due,
-                sources_file=Path(sources_file),
+                sources_file=sources_path,
                 sample=sample,
                 no_index=no_index,
                 quiet=quiet,
@@ -299,102 +284,58 @@ def index(data_dir: Path, rebuild: bool, quiet: bool) -> None:
     type=click.IntRange(1, 32),
     help="Worker processes sharing one listening socket (threads do not scale: the GIL).",
 )
-@click.option("--build-only", is_flag=True, help="Build the sample index if needed, then stop.")
+@click.option(
+    "--access-log",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default=None,
+    help="With --workers > 1: log each request, with the worker's pid, to this file (- for "
+    "stderr).",
+)
+@click.option(
+    "--build-only",
+    is_flag=True,
+    help="Build the index if there is none (the sample corpus on a first start), then stop.",
+)
 def serve(
-    data_dir: Path, host: str, port: int, threads: int, workers: int, build_only: bool
+    data_dir: Path,
+    host: str,
+    port: int,
+    threads: int,
+    workers: int,
+    access_log: str | None,
+    build_only: bool,
 ) -> None:
-    """Serve the search UI and API (waitress). With no index yet, build one from the
-    bundled sample corpus first."""
+    """Serve the search UI and API: waitress for one process, gunicorn's pre-fork for
+    --workers > 1 (Linux). With no index yet, build one from the bundled sample corpus
+    first."""
+    from .serving import ServingError, serve_one, serve_workers
+
     _setup_logging(False)
+    started = time.monotonic()
     try:
-        if current_build(data_dir) is None:
-            if (data_dir / "crawl.sqlite").exists():
-                click.echo(f"geen index in {data_dir}: index bouwen uit de crawl store …")
-                update_index(data_dir, progress=sys.stderr.isatty())
-            else:
-                click.echo("Eerste start: de voorbeeldcollectie wordt gecrawld en geïndexeerd …")
-                started = time.monotonic()
-                report, info = bootstrap.build_sample(data_dir, progress=True)
-                click.echo(
-                    f"klaar: {info.documents} documenten in {time.monotonic() - started:.1f}s"
-                )
-        SearchIndex(data_dir).info()  # fail now, clearly, if the index cannot be opened
+        prepared = pipeline.ensure_index(
+            data_dir, progress=sys.stderr.isatty(), announce=click.echo
+        )
     except (IndexError_, IndexCorrupt, StoreError, ConfigError, CrawlLocked, OSError) as exc:
         _fail(str(exc))
+    if prepared.action != "ready":
+        click.echo(f"klaar: {prepared.documents} documenten in {time.monotonic() - started:.1f}s")
     if build_only:
         return
-    from waitress import serve as waitress_serve
-
-    from . import create_app
-
-    if workers > 1:
-        _serve_workers(data_dir, host, port, threads, workers)
-        return
-    app = create_app({"DATA_DIR": str(data_dir)})
-    click.echo(f"Kennisbank jeugdbeleid op http://{host}:{port}/  (Ctrl+C om te stoppen)")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="kennisbank")
-
-
-def _serve_workers(data_dir: Path, host: str, port: int, threads: int, workers: int) -> None:
-    """Pre-fork: bind once, then fork `workers` waitress processes that accept on the
-    same socket. Each child opens its own searcher after the fork (an open Whoosh
-    reader must not be shared across processes); the OS page cache shares the index
-    files. The parent only forwards SIGTERM/SIGINT and stops all when one dies."""
-    import os
-    import signal
-    import socket
-
-    from waitress import serve as waitress_serve
-
-    from . import create_app
-
+    if access_log and workers == 1:
+        click.echo("kennisbank: --access-log geldt alleen met --workers > 1", err=True)
     try:
-        sock = socket.create_server((host, port), backlog=1024)
-    except OSError as exc:
-        _fail(f"cannot listen on {host}:{port}: {exc}")
-    children: list[int] = []
-    for _ in range(workers):
-        pid = os.fork()
-        if pid == 0:  # the worker
-            code = 0
-            try:
-                app = create_app({"DATA_DIR": str(data_dir)})
-                waitress_serve(app, sockets=[sock], threads=threads, ident="kennisbank")
-            except KeyboardInterrupt:
-                pass
-            except Exception:  # a worker must never return into the parent's code
-                log.exception("worker %d failed", os.getpid())
-                code = 1
-            os._exit(code)
-        children.append(pid)
-    sock.close()
-    click.echo(
-        f"Kennisbank jeugdbeleid op http://{host}:{port}/  ({workers} processen; "
-        "Ctrl+C om te stoppen)"
-    )
-
-    def _stop(signum, frame) -> None:
-        for child in children:
-            try:
-                os.kill(child, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    failed = False
-    remaining = set(children)
-    while remaining:
-        pid, status = os.wait()
-        remaining.discard(pid)
-        if os.waitstatus_to_exitcode(status) not in (0, -signal.SIGTERM, -signal.SIGINT):
-            failed = True
-        if remaining and len(remaining) == workers - 1:
-            # The first worker to end (crash or signal) ends the service: a supervisor
-            # (systemd, cron's restart) is better at restarting than we are.
-            _stop(signal.SIGTERM, None)
-    if failed:
-        sys.exit(1)
+        if workers > 1:
+            click.echo(
+                f"Kennisbank jeugdbeleid op http://{host}:{port}/  ({workers} processen; "
+                "Ctrl+C om te stoppen)"
+            )
+            serve_workers(data_dir, host, port, threads, workers, access_log)
+        else:
+            click.echo(f"Kennisbank jeugdbeleid op http://{host}:{port}/  (Ctrl+C om te stoppen)")
+            serve_one(data_dir, host, port, threads)
+    except (ServingError, OSError) as exc:
+        _fail(str(exc))
 
 
 @main.command()
@@ -402,16 +343,8 @@ def _serve_workers(data_dir: Path, host: str, port: int, threads: int, workers: 
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def status(data_dir: Path, as_json: bool) -> None:
     """Show the crawl store, the last runs and the index."""
-    store_path = data_dir / "crawl.sqlite"
-    out: dict = {"data_dir": str(data_dir), "sample": settings.is_sample(data_dir)}
     try:
-        if store_path.exists():
-            with CrawlStore(store_path) as store:
-                out["pages"] = store.counts()
-                out["runs"] = store.last_runs(5)
-        build = current_build(data_dir)
-        if build is not None:
-            out["index"] = SearchIndex(data_dir).info().__dict__
+        out = pipeline.status(data_dir)
     except (StoreError, IndexError_, IndexCorrupt, OSError) as exc:
         _fail(str(exc))
     if as_json:

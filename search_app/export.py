@@ -45,11 +45,12 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, request, stream_with_context
 
-from indexer.engine import HitStream, QueryError, SearchIndex, SearchRequest
+from indexer.engine import HitStream, SearchIndex, SearchRequest
+from indexer.facets import FACET_NAMES
 
 from . import search_index, settings
 from .cells import spreadsheet_safe
-from .errors import BadParameter, json_error
+from .errors import BadParameter
 from .names import site_titles, titles_for
 from .params import parse_search_args, request_args
 from .results import EXPORT_FIELDS, export_record
@@ -185,7 +186,7 @@ class Export:
             "product": PRODUCT,
             "product_version": product_version(),
             "query": req.query,
-            "filters": {k: list(v) for k, v in sorted(req.filters.items())},
+            "filters": {f: list(req.filters[f]) for f in FACET_NAMES if req.filters.get(f)},
             "year_from": req.year_from,
             "year_to": req.year_to,
             "sort": req.sort,
@@ -381,12 +382,6 @@ def _bibtex(export: Export) -> Iterator[str]:
 # --- the web: /export ----------------------------------------------------------------
 
 bp = Blueprint("export", __name__)
-
-
-@bp.errorhandler(BadParameter)
-@bp.errorhandler(QueryError)
-def _bad_parameter(exc):
-    return json_error(str(exc), 400)
 
 
 def _flag(name: str) -> bool:

@@ -13,10 +13,9 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, request
 
-from indexer.engine import Hit, QueryError
+from indexer.engine import Hit
 
 from . import search_index
-from .errors import BadParameter, json_error
 from .export import plain
 from .params import parse_search_args, request_args
 
@@ -25,12 +24,6 @@ ATOM = "http://www.w3.org/2005/Atom"
 TAG_AUTHORITY = "tag:kennisbank-jeugdbeleid,2024"
 
 bp = Blueprint("feed", __name__)
-
-
-@bp.errorhandler(BadParameter)
-@bp.errorhandler(QueryError)
-def _bad_parameter(exc):
-    return json_error(str(exc), 400)
 
 
 def _rfc3339(value: str | None) -> str | None:

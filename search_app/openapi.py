@@ -7,6 +7,9 @@ description cannot drift from the behaviour unnoticed.
 
 from __future__ import annotations
 
+from indexer.facets import FACET_NAMES, FACETS, Facet
+
+from . import settings
 from .export import (
     DEFAULT_CAP,
     DELIMITERS,
@@ -28,7 +31,7 @@ def _ref(name: str) -> dict:
 
 def _param(name: str, schema: dict, description: str, repeatable: bool = False) -> dict:
     if repeatable:
-        schema = {"type": "array", "items": schema, "maxItems": 20}
+        schema = {"type": "array", "items": schema, "maxItems": settings.MAX_FILTER_VALUES}
     param = {"name": name, "in": "query", "required": False, "schema": schema}
     param["description"] = description
     if repeatable:
@@ -36,24 +39,46 @@ def _param(name: str, schema: dict, description: str, repeatable: bool = False) 
     return param
 
 
-_TEXT = {"type": "string", "maxLength": 200}
+_TEXT = {"type": "string", "maxLength": settings.MAX_FILTER_CHARS}
+_YEAR = {"type": "integer", "minimum": settings.YEAR_MIN, "maximum": settings.YEAR_MAX}
+
+
+def _facet_schema(facet: Facet) -> dict:
+    if facet.pattern is None:
+        return _TEXT
+    return {"type": "string", "pattern": f"^{facet.pattern}$"}
+
+
 SEARCH_PARAMS = [
-    _param("q", {"type": "string", "maxLength": 1000}, 'De zoekvraag (woorden, "zinnen", -uit).'),
-    _param("site", _TEXT, "Filter op bron (herhaalbaar: OF).", repeatable=True),
-    _param("type", _TEXT, "Filter op documenttype (herhaalbaar).", repeatable=True),
-    _param("theme", _TEXT, "Filter op thema (herhaalbaar).", repeatable=True),
-    _param("audience", _TEXT, "Filter op doelgroep (herhaalbaar).", repeatable=True),
-    _param("year", {"type": "string", "pattern": "^[0-9]{4}$"}, "Filter op jaar.", True),
-    _param("year_from", {"type": "integer", "minimum": 1900, "maximum": 2100}, "Vanaf jaar."),
-    _param("year_to", {"type": "integer", "minimum": 1900, "maximum": 2100}, "Tot en met jaar."),
+    _param(
+        "q",
+        {"type": "string", "maxLength": settings.MAX_QUERY_CHARS},
+        'De zoekvraag (woorden, "zinnen", -uit).',
+    ),
+    *(
+        _param(
+            f.name,
+            _facet_schema(f),
+            f"Filter op {f.label.lower()} (herhaalbaar: OF).",
+            repeatable=True,
+        )
+        for f in FACETS
+    ),
+    _param("year_from", _YEAR, "Vanaf jaar."),
+    _param("year_to", _YEAR, "Tot en met jaar."),
     _param("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"}, "Sortering."),
 ]
 PAGE_PARAMS = [
-    _param("page", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 1}, "Pagina."),
+    _param(
+        "page",
+        {"type": "integer", "minimum": 1, "maximum": settings.MAX_PAGE, "default": 1},
+        "Pagina.",
+    ),
     _param(
         "per_page",
-        {"type": "integer", "minimum": 1, "default": 10},
-        "Resultaten per pagina (boven 100 afgetopt tot 100).",
+        {"type": "integer", "minimum": 1, "default": settings.DEFAULT_PER_PAGE},
+        f"Resultaten per pagina (boven {settings.MAX_PER_PAGE} afgetopt tot "
+        f"{settings.MAX_PER_PAGE}).",
     ),
 ]
 
@@ -136,10 +161,9 @@ SCHEMAS = {
     "Facets": {
         "type": "object",
         "additionalProperties": False,
-        "required": ["site", "type", "theme", "audience", "year"],
+        "required": list(FACET_NAMES),
         "properties": {
-            name: {"type": "array", "items": _ref("FacetValue")}
-            for name in ("site", "type", "theme", "audience", "year")
+            name: {"type": "array", "items": _ref("FacetValue")} for name in FACET_NAMES
         },
     },
     "SearchAnswer": {
@@ -164,7 +188,7 @@ SCHEMAS = {
                 "description": "Treffers, elke publicatie één keer (docs/search.md).",
             },
             "page": {"type": "integer", "minimum": 1},
-            "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": settings.MAX_PER_PAGE},
             "results": {"type": "array", "items": _ref("Hit")},
             "facets": _ref("Facets"),
             "suggestion": _NULLABLE_STR,

@@ -12,11 +12,12 @@ from collections.abc import Mapping
 from werkzeug.datastructures import MultiDict
 
 from indexer.engine import MAX_RESULT_WINDOW, SearchRequest
+from indexer.facets import FACETS
 
 from . import settings
 from .errors import BadParameter
 
-FILTER_PARAMS = ("site", "type", "theme", "audience", "year")
+FILTER_PARAMS = tuple(f.name for f in FACETS)
 SORTS = ("relevance", "date")
 # Each parameter as the search page names it: error messages say these, never the
 # parameter names of the URL.
@@ -73,7 +74,8 @@ def parse_search_args(args: MultiDict, *, swap_years: bool = False) -> SearchReq
     does, and says so) instead of refused (the API, the export and the feed refuse)."""
     query = _check_text("q", args.get("q", "") or "", settings.MAX_QUERY_CHARS).strip()
     filters: dict[str, list[str]] = {}
-    for name in FILTER_PARAMS:
+    for facet in FACETS:
+        name = facet.name
         values = [v.strip() for v in args.getlist(name) if v and v.strip()]
         if len(values) > settings.MAX_FILTER_VALUES:
             raise BadField(
@@ -81,8 +83,8 @@ def parse_search_args(args: MultiDict, *, swap_years: bool = False) -> SearchReq
             )
         for value in values:
             _check_text(name, value, settings.MAX_FILTER_CHARS)
-            if name == "year" and not (value.isdigit() and len(value) == 4):
-                raise BadField(name, "Jaar moet een jaartal van vier cijfers zijn")
+            if not facet.valid(value):
+                raise BadField(name, f"{facet.label} moet {facet.value_hint or 'geldig'} zijn")
         if values:
             filters[name] = list(dict.fromkeys(values))
     year_from = _int(args, "year_from", None, settings.YEAR_MIN, settings.YEAR_MAX)

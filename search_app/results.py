@@ -1,4 +1,4 @@
-"""The API answer: one search result as the plain dict of DESIGN.md's contract.
+"""The API answer: one search result as the plain dict of the API contract (docs/api.md).
 
 Every JSON rendering (the API, the JSON export's results) builds on `hit_dict` and
 `result_dict`, so the contract is written down once.

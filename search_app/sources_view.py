@@ -126,7 +126,9 @@ def sources_overview(
 @bp.get("/bronnen")
 def sources_page():
     app = current_app
-    sources_file = Path(app.config.get("SOURCES_FILE") or settings.SOURCES_FILE)
+    sources_file = settings.resolve_sources_file(
+        app.config.get("SOURCES_FILE"), Path(app.config["DATA_DIR"])
+    )
     try:
         documents = search_index(app).documents_per_source()
         rows = sources_overview(sources_file, Path(app.config["DATA_DIR"]), documents)

@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from crawler.store import CrawlStore, StoreError
 from indexer.engine import QueryError
+from indexer.facets import FACETS
 
 from . import search_index, settings
 from .dutch import cron_in_dutch, dutch_date, dutch_datetime, dutch_size
@@ -75,13 +76,7 @@ def _grootte(value) -> str:
     return dutch_size(value)
 
 
-FACET_LABELS = {
-    "site": "Bron",
-    "type": "Type",
-    "theme": "Thema",
-    "audience": "Doelgroep",
-    "year": "Jaar",
-}
+FACET_LABELS = {f.name: f.label for f in FACETS}
 TYPE_LABELS = {
     "visietekst": "Visietekst",
     "methodiek": "Tool / methodiek",
@@ -201,7 +196,8 @@ def _page_links(req, total: int) -> dict:
 
 
 def _pages(req, total: int) -> list[dict]:
-    last = max(1, min((total + req.per_page - 1) // req.per_page, 10_000 // req.per_page))
+    window = settings.MAX_RESULT_WINDOW // req.per_page
+    last = max(1, min((total + req.per_page - 1) // req.per_page, window))
     window = sorted({1, last, *range(max(1, req.page - 2), min(last, req.page + 2) + 1)})
     return [
         {"number": n, "url": _url(request_args(req, page=n)), "current": n == req.page}

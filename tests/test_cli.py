@@ -50,3 +50,17 @@ def test_index_without_crawl_store_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(main, ["index", "--data-dir", str(tmp_path / "empty")])
     assert result.exit_code == 1
     assert "kennisbank crawl" in result.output
+
+
+def test_serve_workers_without_prefork_says_what_to_do(sample_data, monkeypatch):
+    """Where gunicorn's pre-fork cannot run (no fork(): Windows), --workers > 1 stops
+    with one line that says to use one process; waitress serves that everywhere."""
+    from search_app import serving
+
+    monkeypatch.setattr(serving, "prefork_available", lambda: False)
+    result = CliRunner().invoke(
+        main, ["serve", "--data-dir", str(sample_data), "--workers", "2", "--port", "0"]
+    )
+    assert result.exit_code == 1
+    assert "start met --workers 1" in result.output
+    assert "Traceback" not in result.output

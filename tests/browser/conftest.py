@@ -1,13 +1,20 @@
 """Browser-test fixtures: the real app served by waitress on 127.0.0.1 (a free port)
-over the session's sample data, Debian's Chromium driven by Playwright (never a
-downloaded browser), axe-core from npm served by the test server, and a folder for
-artifacts (screenshots) under `test-artifacts/`."""
+over the session's sample data, a system Chromium driven by Playwright (never a
+downloaded browser), axe-core from the pip package axe-playwright-python (which bundles
+axe.min.js) served by the test server, and a folder for artifacts (screenshots) under
+`test-artifacts/`.
+
+Without a Chromium the browser tests skip with one reason, unless
+KENNISBANK_REQUIRE_BROWSER=1 (CI sets it): then they fail, so CI never skips them.
+KENNISBANK_CHROMIUM names the browser to use (a path or a command name)."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
@@ -18,9 +25,7 @@ from search_app import create_app
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = os.environ.get("KENNISBANK_CHROMIUM", "/usr/bin/chromium")
-# Where .ci/run installs the npm package axe-core; override with KENNISBANK_AXE_JS.
-AXE_DEFAULT = Path.home() / ".cache" / "kennisbank-npm" / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -34,13 +39,51 @@ CHROMIUM_FLAGS = [
 TIMEOUT_MS = 15_000
 
 
+def find_chromium() -> str | None:
+    """$KENNISBANK_CHROMIUM (a path or a command), else the first Chromium on PATH."""
+    wanted = os.environ.get("KENNISBANK_CHROMIUM")
+    for name in (wanted,) if wanted else CHROMIUM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def browser_required() -> bool:
+    return os.environ.get("KENNISBANK_REQUIRE_BROWSER") == "1"
+
+
+def _missing_reason() -> str:
+    where = os.environ.get("KENNISBANK_CHROMIUM") or ", ".join(CHROMIUM_NAMES)
+    return f"no Chromium found ({where}): browser tests need one (Debian: apt-get install chromium)"
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Without a Chromium (and not required), skip this folder's tests, one reason."""
+    if find_chromium() is not None or browser_required():
+        return
+    here = Path(__file__).resolve().parent
+    skip = pytest.mark.skip(reason=_missing_reason())
+    for item in items:
+        if here in Path(str(item.path)).resolve().parents:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def chromium() -> str:
+    """The browser, checked before anything is built for the browser tests."""
+    found = find_chromium()
+    if found is None:
+        pytest.fail(f"KENNISBANK_REQUIRE_BROWSER=1 but {_missing_reason()}", pytrace=False)
+    return found
+
+
 def axe_path() -> Path:
-    path = Path(os.environ.get("KENNISBANK_AXE_JS") or AXE_DEFAULT)
+    """axe.min.js: $KENNISBANK_AXE_JS, else the copy bundled in axe-playwright-python."""
+    override = os.environ.get("KENNISBANK_AXE_JS")
+    path = Path(override) if override else Path(str(files("axe_playwright_python") / "axe.min.js"))
     if not path.is_file():
-        raise FileNotFoundError(
-            f"axe-core not found at {path}: run `npm install --prefix "
-            f"{AXE_DEFAULT.parents[2]} axe-core` (as .ci/run does) or set KENNISBANK_AXE_JS"
-        )
+        raise FileNotFoundError(f"axe-core not found at {path}: pip install -e '.[test]'")
     return path
 
 
@@ -56,11 +99,11 @@ def live_server(sample_data, serve) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser_context():
+def browser_context(chromium):
     with sync_playwright() as pw, tempfile.TemporaryDirectory() as profile:
         context = pw.chromium.launch_persistent_context(
             profile,  # a fresh user-data-dir
-            executable_path=CHROMIUM,
+            executable_path=chromium,
             headless=True,
             args=CHROMIUM_FLAGS,
             viewport={"width": 1280, "height": 900},

@@ -23,7 +23,6 @@ from whoosh import index as whoosh_index
 
 from crawler.store import CrawlStore
 from indexer.build import current_build, index_root
-from search_app import settings
 
 CLI = [sys.executable, "-c", "from search_app.cli import main; main()"]
 
@@ -193,4 +192,3 @@ def test_serve_default_host_is_loopback():
 
     host = next(p for p in serve.params if p.name == "host")
     assert host.default == "127.0.0.1"
-    assert settings is not None

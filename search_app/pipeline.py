@@ -1,0 +1,120 @@
+"""Crawl → index orchestration: what the `kennisbank` commands do, as functions that
+tests and other front ends call directly. No printing here: results are returned and
+logged; the command line (`cli.py`) turns them into lines for a person."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from crawler.config import Source, SourcesFile
+from crawler.crawl import Crawler, RunReport, crawl_lock
+from crawler.store import CrawlStore
+from indexer.build import BuildInfo, current_build, update_index
+from indexer.engine import SearchIndex
+
+from . import bootstrap, settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CrawlOutcome:
+    report: RunReport
+    index: BuildInfo | None  # None when the index was not updated (--no-index)
+
+
+def select_sources(config: SourcesFile, only: tuple[str, ...] | list[str]) -> list[Source]:
+    """The sources named in `only` (a ConfigError names an unknown one), else all."""
+    return [config.get(n) for n in only] if only else list(config.sources)
+
+
+def crawl_and_index(
+    data_dir: Path,
+    config: SourcesFile,
+    sources: list[Source],
+    *,
+    sources_file: Path,
+    sample: bool = False,
+    no_index: bool = False,
+    progress: bool = False,
+    route: str | None = None,
+) -> CrawlOutcome:
+    """One crawl of `sources` (the bundled mirror when `sample`), then the incremental
+    index update; shared by `crawl` and `scheduler`."""
+    if sample:
+        report = bootstrap.crawl_sample(
+            data_dir, sources_file=sources_file, only=[s.name for s in sources], progress=progress
+        )
+    else:
+        with crawl_lock(data_dir):
+            crawler = Crawler(
+                data_dir / "crawl.sqlite", config.settings, route=route, progress=progress
+            )
+            report = crawler.run(sources)
+    for name, rep in report.sources.items():
+        level = logging.ERROR if rep.failed else logging.INFO
+        log.log(level, "crawl %s: %s%s", name, _counts(rep.counts), _reason(rep.reason))
+    info = None
+    if not no_index:
+        info = update_index(data_dir, progress=progress)
+        log.info(
+            "index %s: %d documents (+%d ~%d -%d)",
+            info.mode,
+            info.documents,
+            info.added,
+            info.updated,
+            info.removed,
+        )
+    return CrawlOutcome(report, info)
+
+
+def _counts(counts: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if v)
+
+
+def _reason(reason: str | None) -> str:
+    return f" ({reason})" if reason else ""
+
+
+@dataclass
+class Prepared:
+    """What `ensure_index` had to do before serving."""
+
+    action: str  # "ready", "indexed" (from the crawl store) or "sample" (first start)
+    documents: int = 0
+
+
+def ensure_index(data_dir: Path, *, progress: bool = False, announce=None) -> Prepared:
+    """Make sure `data_dir` has an index that opens: build one from its crawl store, or
+    (first start, no store) crawl and index the bundled sample corpus. `announce` gets
+    one line before a long step. Raises the crawler's, store's or indexer's errors."""
+    announce = announce or (lambda _line: None)
+    prepared = Prepared("ready")
+    if current_build(data_dir) is None:
+        if (data_dir / "crawl.sqlite").exists():
+            announce(f"geen index in {data_dir}: index bouwen uit de crawl store …")
+            info = update_index(data_dir, progress=progress)
+            prepared = Prepared("indexed", info.documents)
+        else:
+            announce("Eerste start: de voorbeeldcollectie wordt gecrawld en geïndexeerd …")
+            _report, info = bootstrap.build_sample(data_dir, progress=progress)
+            prepared = Prepared("sample", info.documents)
+    SearchIndex(data_dir).info()  # fail now, clearly, if the index cannot be opened
+    return prepared
+
+
+def status(data_dir: Path, runs: int = 5) -> dict:
+    """The data dir at a glance: whether it holds the sample, pages per source and state,
+    the last `runs` crawl runs and the index's build info (keys absent where there is
+    no store or no index yet)."""
+    out: dict = {"data_dir": str(data_dir), "sample": settings.is_sample(data_dir)}
+    store_path = data_dir / "crawl.sqlite"
+    if store_path.exists():  # never create a store just to say that it is empty
+        with CrawlStore(store_path) as store:
+            out["pages"] = store.counts()
+            out["runs"] = store.last_runs(runs)
+    if current_build(data_dir) is not None:
+        out["index"] = SearchIndex(data_dir).info().__dict__
+    return out
