@@ -86,6 +86,7 @@ MIRROR_EXTRACTORS: list[tuple[str, Extractor, bool]] = [
     ("ours: configured selectors", _ours("precision", selectors=True), False),
     ("ours: configured selectors + cross-page", _ours("precision", selectors=True), True),
     ("old generic path (no selectors)", _ours("container", selectors=False), False),
+    ("old generic path + cross-page (no selectors)", _ours("container", selectors=False), True),
     ("trafilatura, default", _trafilatura(), False),
     ("trafilatura, favor_precision", _trafilatura(favor_precision=True), False),
     ("new generic path (no selectors)", _ours("precision", selectors=False), False),

@@ -385,6 +385,38 @@ def trafilatura_text(html: str, url: str) -> str:
     )
 
 
+_BULLET = re.compile(r"^[-*•·]\s+")
+
+
+def _drop_metadata_lines(text: str, page: _Page, source: Source) -> str:
+    """Lines of generic text that the source's own metadata rules point at: the
+    values its `css:` rules select (a label list, a date line) and the lines its
+    `label:`/`text:` rules read ("Thema: ...", "Laatste update: ..."). They are in
+    the document's fields already; in the text they are noise in every snippet."""
+    values: set[str] = set()
+    labels: list[re.Pattern] = []
+    for rule in (*source.themes, *source.audience, *source.dates):
+        kind, _, arg = rule.partition(":")
+        if kind == "css":
+            try:
+                matches = page.soup.select(arg)
+            except Exception as exc:  # soupsieve raises its own error types
+                raise ExtractError(f"bad CSS selector {arg!r}: {exc}") from exc
+            for el in matches:
+                values.add(" ".join(el.get_text(" ", strip=True).split()).lower())
+        elif kind in ("label", "text"):
+            labels.append(re.compile(rf"^{re.escape(arg)}\s*:", re.I))
+    if not values and not labels:
+        return text
+    kept = []
+    for line in text.splitlines():
+        bare = _BULLET.sub("", line.strip()).lower()
+        if bare in values or any(p.match(bare) for p in labels):
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
 def _generic_text(
     html: str, url: str, page: _Page, container: Tag | None, source: Source, path: str
 ) -> tuple[str, list[str], str]:
@@ -394,6 +426,7 @@ def _generic_text(
     text = trafilatura_text(html, url)
     if not text.strip() and container is not None:
         return (*_container_text(container, source), METHOD_CONTAINER)
+    text = _drop_metadata_lines(text, page, source)
     lines = set(text.splitlines())
     headings = [" ".join(h.get_text(" ", strip=True).split()) for h in page.headings]
     return text, [h for h in headings if h and h in lines], METHOD_GENERIC
