@@ -74,6 +74,8 @@ def _print_report(report: RunReport) -> None:
         kinds = _error_kinds(c)
         if kinds:
             click.echo(f"    fouten per soort: {kinds}")
+        for warning in rep.warnings:
+            click.echo(f"    WAARSCHUWING: {warning['message']}")
 
 
 def _error_kinds(counts: dict) -> str:
@@ -198,6 +200,8 @@ def crawl(
         _fail(str(exc))
     if report.failed:
         sys.exit(1)
+    if report.warned:  # crawled, but the extraction of a source looks broken
+        sys.exit(3)
 
 
 @main.command()
