@@ -362,7 +362,9 @@ class _SourceCrawl:
                 self.source.name, self.reached, self.settings.gone_after_missing_runs
             )
             self.report.counts["gone"] += len(gone)
-        self.report.counts["template_stripped"] += self.cross_page.finish()
+        stripped = self.cross_page.finish()
+        if stripped:
+            self.report.counts["template_stripped"] += stripped
         self.report.health = self.health.summary(self.store.documents(self.source.name))
         self.report.counts["documents"] = sum(1 for _ in self.store.documents(self.source.name))
         self.fetcher.close()
