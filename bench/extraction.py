@@ -127,7 +127,7 @@ def mirror_quality(bodies, extractors=MIRROR_EXTRACTORS) -> list[dict]:
                     by_source[name].append(outputs[url])
             models = {name: learn_texts(texts) for name, texts in by_source.items()}
             outputs = {
-                url: models[name].strip(outputs[url]) if name in models else outputs[url]
+                url: models[name].remove_from(outputs[url]) if name in models else outputs[url]
                 for url, name, *_ in pages
             }
         t = Counter()

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -33,13 +32,12 @@ log = logging.getLogger(__name__)
 
 MIN_PAGES = 10  # fewer pages than this: no share is telling, nothing is stripped
 MIN_SHARE = 0.5  # a line on at least half of a source's pages is template
-_DIGITS = re.compile(r"\d+")
 
 
 def line_key(line: str) -> str:
-    """The key of one line: case, spacing and numbers do not matter ("3 reacties",
-    "© 2024" recur with other numbers)."""
-    norm = _DIGITS.sub("0", " ".join(line.lower().split()))
+    """The key of one line: case and spacing do not matter. Numbers do: pages that
+    differ only in a number ("Vergadering 12", "Vergadering 13") are different pages."""
+    norm = " ".join(line.lower().split())
     return hashlib.blake2b(norm.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
@@ -58,13 +56,17 @@ class Boilerplate:
     def __bool__(self) -> bool:
         return bool(self.keys)
 
-    def strip(self, text: str) -> str:
-        """`text` without its template lines."""
+    def remove_from(self, text: str) -> str:
+        """`text` without its template lines; unchanged when every line is template
+        (that page is a wall or a listing: extraction health reports it, and an
+        empty document would hide it)."""
         if not self.keys:
             return text
-        return "\n".join(
-            line for line in text.splitlines() if line.strip() and line_key(line) not in self.keys
-        )
+        kept = [line for line in text.splitlines() if line.strip()]
+        stripped = [line for line in kept if line_key(line) not in self.keys]
+        if not stripped or len(stripped) == len(kept):
+            return text
+        return "\n".join(stripped)
 
 
 def learn(
@@ -107,7 +109,7 @@ class CrossPageFilter:
     def clean(self, doc: Document) -> Document:
         """Record the raw lines of an HTML document; return it without template lines."""
         self._seen[doc.url] = sorted(page_keys(doc.text))
-        stripped = self.model.strip(doc.text)
+        stripped = self.model.remove_from(doc.text)
         return doc if stripped == doc.text else with_text(doc, stripped)
 
     def finish(self) -> int:
@@ -122,7 +124,7 @@ class CrossPageFilter:
         for doc in list(self.store.documents(self.source)):
             if doc.content_type != "text/html":
                 continue
-            text = self.model.strip(doc.text)
+            text = self.model.remove_from(doc.text)
             if text != doc.text:
                 self.store.replace_document(with_text(doc, text))
                 stripped += 1

@@ -44,9 +44,8 @@ _BITS = np.arange(64, dtype=np.uint64)
 
 
 def simhash(text: str) -> int:
-    """A 64-bit simhash of the text's word 3-grams (digits ignored: a soft 404 that
-    repeats the URL's number is still the same page)."""
-    tokens = [w for w in _WORD.findall(text.lower()) if not w.isdigit()]
+    """A 64-bit simhash of the text's word 3-grams."""
+    tokens = _WORD.findall(text.lower())
     grams = [" ".join(tokens[i : i + 3]) for i in range(max(1, len(tokens) - 2))]
     # Python's string hash is salted per process; fingerprints are only compared
     # within one run, so that is fine and much faster than a cryptographic hash.

@@ -126,14 +126,16 @@ def test_cross_page_model_needs_enough_pages_and_a_large_share():
     pages += [f"Nog een tekst over {w}.\nLees ook: {i}" for i, w in enumerate(TOPICS[10:])]
     model = learn_texts(pages)
     assert model.pages == 18
-    # On 10 of 18 pages (the year does not count); "Lees ook: n" varies, but on 8 < 9.
-    assert model.strip(pages[0]) == "Eigen tekst over speelpleinen."
-    assert model.strip(pages[12]) == pages[12]
+    # "Volg ons" on 10 of 18 pages, "© 2024" on 9 of 18; "Lees ook: n" differs on each.
+    assert model.remove_from(pages[0]) == "Eigen tekst over speelpleinen."
+    assert model.remove_from(pages[12]) == pages[12]
+    only_template = "Volg ons op sociale media"
+    assert model.remove_from(only_template) == only_template  # never emptied
 
 
 def test_near_duplicate_groups_find_walls_not_related_pages():
-    wall = "Meld je aan om verder te lezen. Nog geen account? Maak er gratis een aan. Ref {}."
-    texts = {f"w{i}": wall.format(4000 + i) for i in range(4)}
+    wall = "Meld je aan om verder te lezen. Nog geen account? Maak er gratis een aan{}."
+    texts = {f"w{i}": wall.format("!" * i) for i in range(4)}  # nearly: punctuation differs
     words = [f"woord{i}" for i in range(200)]
     texts["a"] = " ".join(words)
     texts["b"] = " ".join(words[:100] + [f"ander{i}" for i in range(100)])
