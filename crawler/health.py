@@ -40,19 +40,24 @@ NEAR_DUPLICATE_BITS = 3
 NEAR_DUPLICATE_SHARE = 0.2
 EXAMPLES = 3
 _WORD = re.compile(r"\w+")
-_BITS = np.arange(64, dtype=np.uint64)
+MAX_WORDS = 5000
 
 
 def simhash(text: str) -> int:
-    """A 64-bit simhash of the text's word 3-grams."""
-    tokens = _WORD.findall(text.lower())
+    """A 64-bit simhash of the word 3-grams of the text's first `MAX_WORDS` words
+    (enough to tell a wall from an article; a hostile page of millions of words must
+    not cost more)."""
+    tokens = _WORD.findall(text[: MAX_WORDS * 20].lower())[:MAX_WORDS]
     grams = [" ".join(tokens[i : i + 3]) for i in range(max(1, len(tokens) - 2))]
     # Python's string hash is salted per process; fingerprints are only compared
     # within one run, so that is fine and much faster than a cryptographic hash.
     hashes = np.array([hash(g) & 0xFFFFFFFFFFFFFFFF for g in grams], dtype=np.uint64)
-    bits = ((hashes[:, None] >> _BITS) & np.uint64(1)).astype(np.int64)
-    weights = bits.sum(axis=0) * 2 - len(grams)
-    return int(sum(1 << i for i in range(64) if weights[i] > 0))
+    one = np.uint64(1)
+    fingerprint = 0
+    for bit in range(64):  # one bit at a time: memory stays one array of the grams
+        if 2 * int(((hashes >> np.uint64(bit)) & one).sum()) > len(grams):
+            fingerprint |= 1 << bit
+    return fingerprint
 
 
 def near_duplicate_groups(texts: dict[str, str]) -> list[list[str]]:
