@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 MIN_PAGES = 10  # fewer pages than this: no share is telling, nothing is stripped
 MIN_SHARE = 0.5  # a line on at least half of a source's pages is template
+SAVE_EVERY = 50  # pages whose line keys are written to the store in one transaction
 
 
 def line_key(line: str) -> str:
@@ -109,6 +110,9 @@ class CrossPageFilter:
     def clean(self, doc: Document) -> Document:
         """Record the raw lines of an HTML document; return it without template lines."""
         self._seen[doc.url] = sorted(page_keys(doc.text))
+        if len(self._seen) >= SAVE_EVERY:  # a killed crawl keeps what it learned
+            self.store.save_line_keys(self.source, self._seen)
+            self._seen = {}
         stripped = self.model.remove_from(doc.text)
         return doc if stripped == doc.text else with_text(doc, stripped)
 

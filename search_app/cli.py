@@ -445,6 +445,8 @@ def status(data_dir: Path, as_json: bool) -> None:
                     f"fouten {c.get('errors', 0)}{' (' + kinds + ')' if kinds else ''}"
                     f"{'  ' + rep['reason'] if rep.get('reason') else ''}"
                 )
+                for warning in (rep.get("health") or {}).get("warnings", []):
+                    click.echo(f"      WAARSCHUWING: {warning['message']}")
     if "index" in out:
         i = out["index"]
         click.echo(

@@ -99,6 +99,8 @@ def test_selector_missing_on_most_pages_is_a_warning_and_an_exit_code(site):
     assert health["methods"] == {"generic": 6}
     assert health["median_chars"] > 300
     assert not report["failed"]  # the pages are in; the source did not fail
+    status = CliRunner().invoke(main, ["status", "--data-dir", str(site.data_dir)])
+    assert "WAARSCHUWING" in status.output and "article.oude-inhoud" in status.output
     # The generic path still gave the text, without the menu or the footer.
     doc = site.documents()[f"{BASE}/doc/3"]
     assert "Gemeente3" in doc.text and "Teststraat" not in doc.text and "Menu" not in doc.text
