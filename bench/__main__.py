@@ -1,4 +1,4 @@
-"""`python -m bench all|index|search|crawl|relevance|export|ui|report [args...]`.
+"""`python -m bench all|index|search|crawl|extraction|relevance|export|ui|report [args...]`.
 
 Each name runs that benchmark script's `main(argv)` with the remaining arguments; `all`
 runs every script that exists (in the order of BENCHMARKS.md) with its defaults, so
@@ -21,6 +21,7 @@ SCRIPTS = {
     "index": "bench.index",
     "search": "bench.search",
     "crawl": "bench.crawl",
+    "extraction": "bench.extraction",
     "relevance": "bench.relevance",
     "analysis": "bench.analysis",
     "export": "bench.export",
@@ -38,6 +39,7 @@ ALL = [
     ("search", ["-n", "10000"]),
     ("search", ["-n", "100000", "--workers", "2", "--soak", "60"]),
     ("crawl", []),
+    ("extraction", []),
     ("relevance", []),
     ("analysis", []),
     ("export", []),
@@ -49,7 +51,7 @@ ALL = [
 
 
 # Scripts that write their own BENCHMARKS.md section; the others' printout is kept.
-SELF_REPORTING = {"index", "search", "load", "report"}
+SELF_REPORTING = {"index", "search", "load", "report", "extraction"}
 TITLES = {
     "crawl": "Crawl of the sample mirror (loopback, politeness off)",
     "relevance": "Relevance on the judged sample queries",

@@ -28,9 +28,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from .boilerplate import CrossPageFilter
 from .config import CrawlSettings, Source
 from .extract import ExtractError, extract_html, extract_pdf
 from .fetch import Fetcher, FetchError
+from .health import ExtractionHealth
 from .politeness import HostGate
 from .robots import HostRules, RobotsCache
 from .sitemap import SitemapError, parse_sitemap
@@ -72,6 +74,11 @@ class SourceReport:
     errors: list[dict] = field(default_factory=list)
     failed: bool = False
     reason: str = ""
+    health: dict = field(default_factory=dict)  # crawler/health.py
+
+    @property
+    def warnings(self) -> list[dict]:
+        return self.health.get("warnings", [])
 
     def error(self, url: str, kind: str, message: str) -> None:
         self.counts["errors"] += 1
@@ -85,6 +92,7 @@ class SourceReport:
             "errors": self.errors,
             "failed": self.failed,
             "reason": self.reason,
+            "health": self.health,
         }
 
 
@@ -97,6 +105,11 @@ class RunReport:
     @property
     def failed(self) -> bool:
         return any(r.failed for r in self.sources.values())
+
+    @property
+    def warned(self) -> bool:
+        """Whether extraction health warned about a source (crawler/health.py)."""
+        return any(r.warnings for r in self.sources.values())
 
     @property
     def changed(self) -> bool:
@@ -251,6 +264,8 @@ class _SourceCrawl:
         self.reached: set[str] = set()
         self.host_failures: Counter = Counter()
         self.paused_hosts: set[str] = set()
+        self.health = ExtractionHealth(source)
+        self.cross_page = CrossPageFilter(store, source.name)
 
     # --- setup ------------------------------------------------------------
 
@@ -347,6 +362,10 @@ class _SourceCrawl:
                 self.source.name, self.reached, self.settings.gone_after_missing_runs
             )
             self.report.counts["gone"] += len(gone)
+        stripped = self.cross_page.finish()
+        if stripped:
+            self.report.counts["template_stripped"] += stripped
+        self.report.health = self.health.summary(self.store.documents(self.source.name))
         self.report.counts["documents"] = sum(1 for _ in self.store.documents(self.source.name))
         self.fetcher.close()
 
@@ -533,7 +552,8 @@ class _SourceCrawl:
                 links=links,
             )
             return
-        self._save(extracted.document, resp, etag, last_modified, links)
+        self.health.saw(url, extracted)
+        self._save(self.cross_page.clean(extracted.document), resp, etag, last_modified, links)
 
     def _save(self, doc, resp, etag, last_modified, links) -> None:
         source, store, report = self.source, self.store, self.report

@@ -2,9 +2,15 @@
 to go on (links, canonical URL, robots directives).
 
 HTML: main text from the source's content container (a CSS selector in
-sources.toml) with navigation, banners, footers and sidebars removed, else from
-trafilatura; metadata from rules in sources.toml (`css:`, `meta:`, `label:`, `text:`)
-with generic fall-backs. PDF: text with pypdf, title from metadata or first line.
+sources.toml) with navigation, banners, footers and sidebars removed. Where no
+selector is configured or it matches nothing, the generic path runs: trafilatura
+tuned for precision (comments off), falling back to the page's `<main>`/`<article>`
+when trafilatura finds nothing. Metadata comes from rules in sources.toml (`css:`,
+`meta:`, `label:`, `text:`) with generic fall-backs, whichever path gave the text.
+PDF: text with pypdf, title from metadata or first line.
+
+`Extracted.method` says which path gave the text and `selector_missed` whether a
+configured selector matched nothing (crawler/health.py counts both per source).
 """
 
 from __future__ import annotations
@@ -136,6 +142,19 @@ def check_nesting(html: str, limit: int = MAX_NESTING) -> None:
         return
 
 
+# How the main text was found: the configured selector, the generic path
+# (trafilatura), or a `<main>`/`<article>` container without a selector.
+METHOD_SELECTOR = "selector"
+METHOD_GENERIC = "generic"
+METHOD_CONTAINER = "container"
+
+# The generic paths `extract_html` can take when no configured selector matched:
+# "precision" (the default: trafilatura for precision, then `<main>`/`<article>`) and
+# "container" (the path before it: `<main>`/`<article>` first, then trafilatura),
+# kept so the benchmark can set the two side by side.
+GENERIC_PATHS = ("precision", "container")
+
+
 @dataclass
 class Extracted:
     """What the crawler learns from one response."""
@@ -145,6 +164,8 @@ class Extracted:
     canonical: str | None = None
     noindex: bool = False
     nofollow: bool = False
+    method: str = ""
+    selector_missed: bool = False
 
 
 def decode_html(body: bytes, content_type_header: str) -> str:
@@ -190,6 +211,19 @@ def content_hash(*parts: str) -> str:
     return h.hexdigest()
 
 
+def document_hash(doc: Document) -> str:
+    """The content hash of an HTML document: what a change of the page means."""
+    return content_hash(
+        doc.title,
+        doc.description,
+        doc.text,
+        ",".join(doc.themes),
+        ",".join(doc.audience),
+        doc.date or "",
+        doc.doc_type,
+    )
+
+
 def parse_date(text: str) -> str | None:
     """First date in `text` as YYYY-MM-DD: ISO, '26 juni 2023' or '26/06/2023'."""
     if not text:
@@ -227,7 +261,37 @@ def _split_values(text: str) -> list[str]:
     return [v.strip(" .;:") for v in re.split(r"[,;|]", text) if v.strip(" .;:")]
 
 
-def _rule_values(soup: BeautifulSoup, rule: str, *, single: bool = False) -> list[str]:
+class _Page:
+    """A parsed page and its tags looked up more than once, gathered in one walk:
+    every `find_all` is a walk over the whole tree in Python, and on a large real
+    page a handful of them cost as much as trafilatura's whole extraction."""
+
+    _GATHERED = ("a", "meta", "link", "iframe", "main", "article", "h1", "h2", "h3")
+
+    def __init__(self, soup: BeautifulSoup) -> None:
+        self.soup = soup
+        self.tags: dict[str, list[Tag]] = {name: [] for name in self._GATHERED}
+        self.headings: list[Tag] = []  # h2 and h3 in document order
+        for el in soup.find_all(self._GATHERED):
+            self.tags[el.name].append(el)
+            if el.name in ("h2", "h3"):
+                self.headings.append(el)
+
+    def first(self, name: str) -> Tag | None:
+        found = self.tags[name]
+        return found[0] if found else None
+
+    def metas(self, key: str) -> list[Tag]:
+        """Meta tags whose name or property is `key` (case-insensitive)."""
+        key = key.lower()
+        return [
+            el
+            for el in self.tags["meta"]
+            if key in (str(el.get("name", "")).lower(), str(el.get("property", "")).lower())
+        ]
+
+
+def _rule_values(page: _Page, rule: str, *, single: bool = False) -> list[str]:
     """Values for one metadata rule.
 
     `css:SEL` text (or datetime/content attribute) of each match; `meta:NAME` the meta tag
@@ -238,7 +302,7 @@ def _rule_values(soup: BeautifulSoup, rule: str, *, single: bool = False) -> lis
     values: list[str] = []
     if kind == "css":
         try:
-            matches = soup.select(arg)
+            matches = page.soup.select(arg)
         except Exception as exc:  # soupsieve raises its own error types for bad selectors
             raise ExtractError(f"bad CSS selector {arg!r}: {exc}") from exc
         for el in matches:
@@ -246,16 +310,12 @@ def _rule_values(soup: BeautifulSoup, rule: str, *, single: bool = False) -> lis
             raw = re.sub(r"^\s*[\w ]{2,20}:\s*", "", str(raw)) if not single else str(raw)
             values.extend([raw] if single else _split_values(raw))
     elif kind == "meta":
-        for el in soup.find_all("meta"):
-            if arg.lower() in (
-                str(el.get("name", "")).lower(),
-                str(el.get("property", "")).lower(),
-            ):
-                content = str(el.get("content", ""))
-                values.extend([content] if single else _split_values(content))
+        for el in page.metas(arg):
+            content = str(el.get("content", ""))
+            values.extend([content] if single else _split_values(content))
     elif kind in ("label", "text"):
         pattern = re.compile(rf"{re.escape(arg)}\s*:\s*(.+)", re.I)
-        for s in soup.find_all(string=pattern):
+        for s in page.soup.find_all(string=pattern):
             m = pattern.search(str(s))
             if m:
                 values.extend([m.group(1)] if single else _split_values(m.group(1)))
@@ -274,43 +334,126 @@ def _normalise_labels(values: list[str], vocabulary: dict[str, str]) -> list[str
     return out
 
 
-def _find_date(soup: BeautifulSoup, source: Source) -> str | None:
+def _find_date(page: _Page, source: Source) -> str | None:
     for rule in source.dates:
-        for value in _rule_values(soup, rule, single=True):
+        for value in _rule_values(page, rule, single=True):
             date = parse_date(value)
             if date:
                 return date
     for rule in ("meta:article:published_time", "meta:date", "meta:dc.date", "css:time[datetime]"):
-        for value in _rule_values(soup, rule, single=True):
+        for value in _rule_values(page, rule, single=True):
             date = parse_date(value)
             if date:
                 return date
     return None
 
 
-def _main_node(soup: BeautifulSoup, source: Source) -> Tag | None:
+def _selected_node(soup: BeautifulSoup, source: Source) -> Tag | None:
+    """The source's configured content container, if it has one and it is there."""
     if source.content_selector:
-        node = soup.select_one(source.content_selector)
-        if node is not None:
-            return node
-    return soup.find("main") or soup.find("article")
+        try:
+            return soup.select_one(source.content_selector)
+        except Exception as exc:  # soupsieve raises its own error types for bad selectors
+            raise ExtractError(f"bad CSS selector {source.content_selector!r}: {exc}") from exc
+    return None
 
 
-def _robots_directives(soup: BeautifulSoup, header: str) -> tuple[bool, bool]:
+def _container_node(page: _Page) -> Tag | None:
+    return page.first("main") or page.first("article")
+
+
+def _container_text(main: Tag, source: Source) -> tuple[str, list[str]]:
+    """Text and h2/h3 headings of a container, boilerplate elements removed."""
+    for selector in (_BOILERPLATE, *source.remove):
+        for el in main.select(selector):
+            el.decompose()
+    headings = [" ".join(h.get_text(" ", strip=True).split()) for h in main.find_all(["h2", "h3"])]
+    return _block_text(main), [h for h in headings if h]
+
+
+def trafilatura_text(html: str, url: str) -> str:
+    """The page's main text as trafilatura finds it, tuned for precision: comments
+    are not content here, and a leak costs more than a lost line (it lands in the
+    index and in every snippet)."""
+    import trafilatura
+
+    return (
+        trafilatura.extract(
+            html, url=url, favor_precision=True, include_comments=False, include_tables=True
+        )
+        or ""
+    )
+
+
+_BULLET = re.compile(r"^[-*•·]\s+")
+
+
+def _drop_metadata_lines(text: str, page: _Page, source: Source) -> str:
+    """Lines of generic text that the source's own metadata rules point at: the
+    values its `css:` rules select (a label list, a date line) and the lines its
+    `label:`/`text:` rules read ("Thema: ...", "Laatste update: ..."). They are in
+    the document's fields already; in the text they are noise in every snippet."""
+    values: set[str] = set()
+    labels: list[re.Pattern] = []
+    for rule in (*source.themes, *source.audience, *source.dates):
+        kind, _, arg = rule.partition(":")
+        if kind == "css":
+            try:
+                matches = page.soup.select(arg)
+            except Exception as exc:  # soupsieve raises its own error types
+                raise ExtractError(f"bad CSS selector {arg!r}: {exc}") from exc
+            for el in matches:
+                values.add(" ".join(el.get_text(" ", strip=True).split()).lower())
+        elif kind in ("label", "text"):
+            labels.append(re.compile(rf"^{re.escape(arg)}\s*:", re.I))
+    if not values and not labels:
+        return text
+    kept = []
+    for line in text.splitlines():
+        bare = _BULLET.sub("", line.strip()).lower()
+        if bare in values or any(p.match(bare) for p in labels):
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def _generic_text(
+    html: str, url: str, page: _Page, container: Tag | None, source: Source, path: str
+) -> tuple[str, list[str], str]:
+    """Main text where no configured selector matched: (text, headings, method)."""
+    if path == "container" and container is not None:
+        return (*_container_text(container, source), METHOD_CONTAINER)
+    text = trafilatura_text(html, url)
+    if not text.strip() and container is not None:
+        return (*_container_text(container, source), METHOD_CONTAINER)
+    text = _drop_metadata_lines(text, page, source)
+    lines = set(text.splitlines())
+    headings = [" ".join(h.get_text(" ", strip=True).split()) for h in page.headings]
+    return text, [h for h in headings if h and h in lines], METHOD_GENERIC
+
+
+def _rel(el: Tag) -> list[str]:
+    """The words of an element's `rel` attribute."""
+    return str(el.get("rel") or "").lower().split()
+
+
+def _robots_directives(page: _Page, header: str) -> tuple[bool, bool]:
     values = [header.lower()]
-    for el in soup.find_all("meta", attrs={"name": re.compile(r"^(robots|kennisbankbot)$", re.I)}):
-        values.append(str(el.get("content", "")).lower())
+    for el in page.metas("robots") + page.metas("kennisbankbot"):
+        if str(el.get("name", "")).lower() in ("robots", "kennisbankbot"):
+            values.append(str(el.get("content", "")).lower())
     joined = ",".join(values)
     noindex = "noindex" in joined or "none" in re.split(r"[,\s]+", joined)
     nofollow = "nofollow" in joined or "none" in re.split(r"[,\s]+", joined)
     return noindex, nofollow
 
 
-def _title(soup: BeautifulSoup, main: Tag | None) -> str:
-    h1 = (main.find("h1") if main is not None else None) or soup.find("h1")
+def _title(page: _Page, main: Tag | None) -> str:
+    soup = page.soup
+    h1 = (main.find("h1") if main is not None else None) or page.first("h1")
     if h1 is not None and h1.get_text(strip=True):
         return " ".join(h1.get_text(" ", strip=True).split())
-    og = soup.find("meta", attrs={"property": "og:title"})
+    og = next((el for el in page.tags["meta"] if el.get("property") == "og:title"), None)
     if og and og.get("content"):
         return str(og["content"]).strip()
     if soup.title and soup.title.string:
@@ -327,16 +470,31 @@ def extract_html(
     content_type_header: str = "",
     robots_header: str = "",
     fetched_at: str | None = None,
+    generic: str = "precision",
+    keep_noindex: bool = False,
 ) -> Extracted:
-    """Turn an HTML response into a document, links and directives."""
+    """Turn an HTML response into a document, links and directives.
+
+    `generic` picks the path for pages without a matching configured selector
+    (one of `GENERIC_PATHS`); `keep_noindex` extracts the document of a noindex page
+    all the same. Only the benchmark sets either.
+    """
+    if generic not in GENERIC_PATHS:
+        raise ValueError(f"unknown generic path {generic!r}")
     html = decode_html(body, content_type_header)
     check_is_text(html)
     check_nesting(html)
-    soup = BeautifulSoup(html, "lxml")
-    noindex, nofollow = _robots_directives(soup, robots_header)
+    # Attributes stay plain strings (soupsieve splits `class` and `~=` itself): the
+    # splitting costs a tenth of the parse on large pages.
+    soup = BeautifulSoup(html, "lxml", multi_valued_attributes=None)
+    page = _Page(soup)
+    noindex, nofollow = _robots_directives(page, robots_header)
 
     canonical = None
-    link = soup.find("link", rel="canonical", href=True)
+    link = next(
+        (el for el in page.tags["link"] if "canonical" in _rel(el) and el.get("href")),
+        None,
+    )
     if link is not None:
         try:
             canonical = normalize(str(link["href"]), base=url)
@@ -345,32 +503,37 @@ def extract_html(
 
     links: list[str] = []
     if not nofollow:
-        for a in soup.find_all("a", href=True):
-            if "nofollow" in (a.get("rel") or []):
-                continue
+        hrefs = dict.fromkeys(  # a page links to the same place many times: normalise once
+            str(a["href"])
+            for a in page.tags["a"]
+            if a.get("href") is not None and "nofollow" not in _rel(a)
+        )
+        for href in hrefs:
             try:
-                links.append(normalize(str(a["href"]), base=url))
+                links.append(normalize(href, base=url))
             except BadURL:
                 continue
 
-    if noindex:
+    if noindex and not keep_noindex:
         return Extracted(None, links, canonical, noindex, nofollow)
 
-    main = _main_node(soup, source)
-    title = _title(soup, main)
+    selected = _selected_node(soup, source)
+    selector_missed = bool(source.content_selector) and selected is None
+    container = selected if selected is not None else _container_node(page)
+    title = _title(page, container)
     description = ""
-    desc = soup.find("meta", attrs={"name": "description"})
+    desc = next((el for el in page.tags["meta"] if el.get("name") == "description"), None)
     if desc is not None and desc.get("content"):
         description = " ".join(str(desc["content"]).split())
-    date = _find_date(soup, source)
+    date = _find_date(page, source)
     modified = None
-    for value in _rule_values(soup, "meta:article:modified_time", single=True):
+    for value in _rule_values(page, "meta:article:modified_time", single=True):
         modified = parse_date(value)
     themes = _normalise_labels(
-        [v for rule in source.themes for v in _rule_values(soup, rule)], settings.vocabulary
+        [v for rule in source.themes for v in _rule_values(page, rule)], settings.vocabulary
     )
     audience = _normalise_labels(
-        [v for rule in source.audience for v in _rule_values(soup, rule)], settings.vocabulary
+        [v for rule in source.audience for v in _rule_values(page, rule)], settings.vocabulary
     )
     doc_type = source.type_for_url(url)
     if doc_type is None:
@@ -379,24 +542,16 @@ def extract_html(
                 doc_type = rule.doc_type
                 break
     if doc_type is None:
-        doc_type = "filmpje" if soup.find("iframe", src=re.compile("youtu|vimeo")) else None
+        videos = (el for el in page.tags["iframe"] if re.search("youtu|vimeo", el.get("src") or ""))
+        doc_type = "filmpje" if next(videos, None) is not None else None
     doc_type = doc_type or source.default_type
 
-    if main is not None:
-        for selector in (_BOILERPLATE, *source.remove):
-            for el in main.select(selector):
-                el.decompose()
-        headings = [
-            " ".join(h.get_text(" ", strip=True).split()) for h in main.find_all(["h2", "h3"])
-        ]
-        text = _block_text(main)
+    if selected is not None:
+        text, headings = _container_text(selected, source)
+        method = METHOD_SELECTOR
     else:
-        import trafilatura
-
-        text = (
-            trafilatura.extract(html, url=url, include_comments=False, favor_precision=True) or ""
-        )
-        headings = []
+        text, headings, method = _generic_text(html, url, page, container, source, generic)
+    text = text.strip()
     if title and text.startswith(title):
         text = text[len(title) :].lstrip()
     fetched = fetched_at or utcnow()
@@ -406,19 +561,18 @@ def extract_html(
         title=title or url,
         text=text,
         doc_type=doc_type,
-        content_hash=content_hash(
-            title, description, text, ",".join(themes), ",".join(audience), date or "", doc_type
-        ),
+        content_hash="",
         fetched_at=fetched,
         description=description,
         date=date,
         modified=modified,
         themes=themes,
         audience=audience,
-        headings=[h for h in headings if h],
+        headings=headings,
         content_type="text/html",
     )
-    return Extracted(doc, links, canonical, noindex, nofollow)
+    doc.content_hash = document_hash(doc)
+    return Extracted(doc, links, canonical, noindex, nofollow, method, selector_missed)
 
 
 def extract_pdf(

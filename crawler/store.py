@@ -53,6 +53,12 @@ CREATE TABLE IF NOT EXISTS runs (
     report     TEXT                      -- JSON: per source counters and errors
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS page_lines (  -- crawler/boilerplate.py: raw line keys per page
+    url    TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    keys   TEXT NOT NULL                 -- JSON list of line keys
+);
+CREATE INDEX IF NOT EXISTS page_lines_source ON page_lines(source);
 """
 
 
@@ -257,6 +263,33 @@ class CrawlStore:
                 rows,
             )
         return len(rows)
+
+    def replace_document(self, doc: Document) -> None:
+        """Rewrite a live document in place (crawler/boilerplate.py strips template
+        lines from documents stored before it knew them)."""
+        with self._tx() as db:
+            db.execute(
+                """UPDATE pages SET document=?, content_hash=?, last_changed=?
+                   WHERE url=? AND status='ok' AND document IS NOT NULL""",
+                (doc.to_json(), doc.content_hash, utcnow(), doc.url),
+            )
+
+    def save_line_keys(self, source: str, keys: dict[str, list[str]]) -> None:
+        """Record the line keys of pages' raw extracted text (crawler/boilerplate.py)."""
+        with self._tx() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO page_lines(url, source, keys) VALUES (?, ?, ?)",
+                [(url, source, json.dumps(k)) for url, k in keys.items()],
+            )
+
+    def line_keys(self, source: str) -> Iterator[list[str]]:
+        """The recorded line keys of each live document of `source`."""
+        for (data,) in self._db.execute(
+            """SELECT l.keys FROM page_lines l JOIN pages p ON p.url = l.url
+               WHERE l.source = ? AND p.status = 'ok' AND p.document IS NOT NULL""",
+            (source,),
+        ):
+            yield json.loads(data)
 
     def mark_unchanged(self, url: str, http_status: int = 304) -> None:
         """A conditional GET answered 304: the stored document stays."""

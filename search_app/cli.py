@@ -79,6 +79,8 @@ def _print_report(report: RunReport) -> None:
         kinds = _error_kinds(c)
         if kinds:
             click.echo(f"    fouten per soort: {kinds}")
+        for warning in rep.warnings:
+            click.echo(f"    WAARSCHUWING: {warning['message']}")
 
 
 def _error_kinds(counts: dict) -> str:
@@ -182,6 +184,8 @@ def crawl(
         _fail(str(exc))
     if report.failed:
         sys.exit(1)
+    if report.warned:  # crawled, but the extraction of a source looks broken
+        sys.exit(3)
 
 
 @main.command()
@@ -374,6 +378,8 @@ def status(data_dir: Path, as_json: bool) -> None:
                     f"fouten {c.get('errors', 0)}{' (' + kinds + ')' if kinds else ''}"
                     f"{'  ' + rep['reason'] if rep.get('reason') else ''}"
                 )
+                for warning in (rep.get("health") or {}).get("warnings", []):
+                    click.echo(f"      WAARSCHUWING: {warning['message']}")
     if "index" in out:
         i = out["index"]
         click.echo(

@@ -1,6 +1,7 @@
 """The "Bronnen" page: per partner source, what the kennisbank holds and how its
 crawling goes (documents indexed, last crawl and its result, next scheduled crawl,
-recent errors, robots.txt refusals, the share of 304 answers, a staleness flag).
+recent errors, robots.txt refusals, the share of 304 answers, a staleness flag) and
+the health of its extraction in the last crawl (crawler/health.py; `_health.html`).
 
 It reads `sources.toml`, the crawl store's run reports and the index; it never
 fetches anything.
@@ -49,6 +50,11 @@ class SourceStatus:
     error_count: int = 0
     errors: list[dict] = field(default_factory=list)
     stale: bool = True
+    health: dict = field(default_factory=dict)  # the last run's extraction health
+
+    @property
+    def health_warnings(self) -> list[dict]:
+        return self.health.get("warnings", [])
 
     @property
     def not_modified_share(self) -> float | None:
@@ -98,6 +104,7 @@ def source_status(source: Source, runs: list[dict], documents: int, now: datetim
         status.not_modified = counts.get("not_modified", 0)
         status.robots_refused = counts.get("robots_refused", 0)
         status.error_count = counts.get("errors", 0)
+        status.health = rep.get("health") or {}
     for run, rep in mine[:3]:
         for err in rep.get("errors", []):
             if len(status.errors) < ERRORS_SHOWN:
