@@ -404,6 +404,35 @@ def pool(data_dir: Path, work: Path, folder: Path, depth: int = K_RECALL) -> lis
     return missing
 
 
+def cap_costs(data_dir: Path, work: Path, caps: list[int]) -> dict[int, dict[str, Scores]]:
+    """Hybrid relevance with at most `cap` passages embedded per page (the head is
+    one), each in a rebuild of the same crawl store: what a cap on embedding costs."""
+    import shutil
+
+    from indexer import passages
+    from indexer.build import update_index
+    from indexer.engine import SearchIndex
+
+    saved = passages.MAX_PASSAGES
+    out = {}
+    try:
+        for cap in caps:
+            folder = work / f"cap-{cap}"
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(Path(data_dir) / "crawl.sqlite", folder / "crawl.sqlite")
+            passages.MAX_PASSAGES = cap
+            update_index(folder, rebuild=True, progress=False)
+            groups = SearchIndex(folder).url_groups()
+            ranker = grouped_ranker(our_ranker(folder), groups)
+            out[cap] = {
+                name: evaluate(ranker, grouped(load_judgments(sets), groups))
+                for name, sets in SETS.items()
+            }
+    finally:
+        passages.MAX_PASSAGES = saved
+    return out
+
+
 def format_table(scores: dict[str, Scores], documents: int, queries: int, title: str) -> str:
     lines = [
         f"{title}: {queries} judged queries, {documents} documents",
@@ -428,6 +457,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--per-query", action="store_true", help="also print nDCG@10 per query")
     parser.add_argument(
+        "--caps",
+        help="comma-separated passage caps to measure (e.g. 1,2,4,8): rebuilds the index per cap",
+    )
+    parser.add_argument(
         "--pool",
         choices=sorted(SETS),
         help="print the unjudged (qid, url) pairs of every engine's top 20 for this set",
@@ -440,6 +473,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.pool:
             for qid, url in pool(data_dir, work, SETS[args.pool]):
                 print(f"{qid}\t{url}")
+            return 0
+        if args.caps:
+            caps = [int(c) for c in args.caps.split(",")]
+            print(f"{'passages per page':18} {'set':9} {'nDCG@10':>8} {'MRR@10':>8} {'R@20':>8}")
+            for cap, by_set in cap_costs(data_dir, work, caps).items():
+                for name, s in by_set.items():
+                    print(f"{cap:<18} {name:9} {s.ndcg:8.3f} {s.mrr:8.3f} {s.recall:8.3f}")
             return 0
         results = run(data_dir, work)
         documents = len(load_docs(data_dir))

@@ -65,7 +65,7 @@ _snowball = DutchStemmer()
 # --- resources -------------------------------------------------------------------------------
 
 
-def _read_lines(name: str) -> list[str]:
+def read_lines(name: str) -> list[str]:
     """The non-empty, non-comment lines of a resource file in corpus/lang."""
     lines = []
     with LANG_DIR.joinpath(name).open(encoding="utf-8") as handle:
@@ -79,14 +79,14 @@ def _read_lines(name: str) -> list[str]:
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
     """The Dutch stopword list, folded."""
-    return frozenset(fold(line) for line in _read_lines("stopwords-nl.txt"))
+    return frozenset(fold(line) for line in read_lines("stopwords-nl.txt"))
 
 
 @lru_cache(maxsize=1)
 def stem_overrides() -> dict[str, str]:
     """Folded word -> stem, checked before the Snowball stemmer."""
     overrides = {}
-    for line in _read_lines("stem-overrides.txt"):
+    for line in read_lines("stem-overrides.txt"):
         fields = line.split()
         if len(fields) != 2:
             raise ValueError(f"stem-overrides.txt: expected 'word stem', got {line!r}")
@@ -97,7 +97,7 @@ def stem_overrides() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def lexicon() -> frozenset[str]:
     """The simple words the decompounder may split into, folded."""
-    return frozenset(fold(line) for line in _read_lines("lexicon-nl.txt"))
+    return frozenset(fold(line) for line in read_lines("lexicon-nl.txt"))
 
 
 @lru_cache(maxsize=1)

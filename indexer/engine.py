@@ -8,7 +8,8 @@ the feed:
     parse the query                 indexer/query.py
     lexical candidates              indexer/lexical.py   (BM25F, feedback, proximity)
     dense candidates                indexer/semantic.py  (passage embeddings)
-    fuse                            indexer/fusion.py    (reciprocal-rank fusion)
+    fuse                            indexer/fusion.py    (score blend)
+    re-rank by intent               indexer/rerank.py    (how-to queries)
     filter, collapse, count         indexer/filters.py, indexer/collapse.py
     present                         indexer/present.py   (hits, snippets, facets)
     correct the spelling            indexer/correction.py
@@ -49,6 +50,7 @@ from .present import (
 )
 from .query import parse_user_query
 from .ranking import ordered, top
+from .rerank import with_intent
 from .search_types import (
     MATCH_MEANING,
     MATCH_SOME,
@@ -158,6 +160,7 @@ class SearchIndex:
         if lexical.query is not None and self._semantic:
             dense = dense_stage(v, _embedding_text(parsed), lexical.order)
         fused = fuse(lexical, dense, v.ranks.by_id)
+        fused.score = with_intent(v, parsed, fused.score)
         by_date = req.sort == "date"
         eligible = fused.match
         if by_date and lexical.query is not None:

@@ -22,11 +22,15 @@ import numpy as np
 from .lexical import Lexical
 from .semantic import Dense
 
+# Chosen on the tuning queries (`python -m bench relevance --fusion`, docs/search.md).
+METHOD = "blend"
+BLEND_DENSE = 0.3
 K = 60
 DENSE_WEIGHT = 1.0
-MEANING_TOP = 10
-MEANING_MARGIN = 0.03
-MEANING_FLOOR = 0.86
+RERANK_DEPTH = 50
+MEANING_TOP = 20
+MEANING_MARGIN = 0.06
+MEANING_FLOOR = 0.85
 # Scores are rounded here, so the order and the score a hit shows agree exactly (ties
 # then go by document id, as everywhere).
 DECIMALS = 6
@@ -46,6 +50,45 @@ def _ranks(docs: np.ndarray, n: int) -> np.ndarray:
     return rank
 
 
+def _rrf(lexical: Lexical, dense: Dense, by_cosine: np.ndarray, n: int) -> np.ndarray:
+    """Reciprocal-rank fusion of the ranked lexical pages and the dense candidates."""
+    score = np.zeros(n)
+    lexical_rank = _ranks(lexical.order, n)
+    ranked = lexical_rank > 0
+    score[ranked] += 1.0 / (K + lexical_rank[ranked])
+    dense_rank = _ranks(by_cosine, n)
+    scored = dense_rank > 0
+    score[scored] += DENSE_WEIGHT / (K + dense_rank[scored])
+    return score
+
+
+def _blend(lexical: Lexical, dense: Dense, by_cosine: np.ndarray, n: int) -> np.ndarray:
+    """A weighted sum of both scores, each scaled to 0..1 over the candidates."""
+    score = np.zeros(n)
+    ranked = lexical.order
+    if len(ranked):
+        lex = lexical.scored.score[ranked]
+        score[ranked] += (1 - BLEND_DENSE) * lex / (float(lex.max()) or 1.0)
+    cos = dense.cosine[by_cosine].astype(np.float64)
+    if len(cos):
+        low, high = float(cos.min()), float(cos.max())
+        score[by_cosine] += BLEND_DENSE * (cos - low) / ((high - low) or 1.0)
+    return score
+
+
+def _rerank(lexical: Lexical, dense: Dense, by_cosine: np.ndarray, n: int) -> np.ndarray:
+    """The best RERANK_DEPTH lexical pages re-ordered by cosine; the dense-only
+    candidates below them, by cosine."""
+    score = np.zeros(n)
+    head = lexical.order[:RERANK_DEPTH]
+    score[by_cosine] = dense.cosine[by_cosine]
+    score[head] += 2.0  # cosines are below 1: the lexical head stays on top
+    return score
+
+
+METHODS = {"rrf": _rrf, "blend": _blend, "rerank": _rerank}
+
+
 def fuse(lexical: Lexical, dense: Dense | None, tie: np.ndarray) -> Fused:
     n = len(lexical.match)
     if lexical.scored is None:  # no words: nothing to rank
@@ -55,17 +98,12 @@ def fuse(lexical: Lexical, dense: Dense | None, tie: np.ndarray) -> Fused:
         return Fused(lexical.match, np.round(lexical_score, DECIMALS), np.zeros(n, bool), None)
     cands = dense.candidates
     by_cosine = cands[np.lexsort((tie[cands], -dense.cosine[cands]))]
-    dense_rank = _ranks(by_cosine, n)
-    lexical_rank = _ranks(lexical.order, n)
-    score = np.zeros(n)
-    ranked = lexical_rank > 0
-    score[ranked] += 1.0 / (K + lexical_rank[ranked])
-    scored = dense_rank > 0
-    score[scored] += DENSE_WEIGHT / (K + dense_rank[scored])
-    # Lexical matches below the ranked depth: BM25's order, under every ranked page.
-    rest = lexical.match & ~ranked
+    score = METHODS[METHOD](lexical, dense, by_cosine, n)
+    # Lexical matches below the fused ones: BM25's order, under every fused page.
+    rest = lexical.match & (score <= 0)
     if rest.any():
-        floor = 1.0 / (K + len(lexical.order) + 1)
+        positive = score[score > 0]
+        floor = float(positive.min()) / 2 if len(positive) else 1.0
         top_rest = float(lexical_score[rest].max()) or 1.0
         score[rest] += floor * lexical_score[rest] / top_rest
     meaning = np.zeros(n, bool)
