@@ -34,6 +34,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 JUDGMENTS = REPO / "tests" / "relevance"
 HELDOUT = JUDGMENTS / "heldout"
+PINNED = JUDGMENTS / "pinned.json"
 K_NDCG = 10
 K_RECALL = 20
 
@@ -433,6 +434,21 @@ def cap_costs(data_dir: Path, work: Path, caps: list[int]) -> dict[int, dict[str
     return out
 
 
+def pin(results: dict[str, dict[str, Scores]]) -> None:
+    """Pin what tests/relevance/test_relevance_floor.py holds: our hybrid nDCG@10 per
+    tuning query (a regression check per query) and the held-out means (a floor set
+    from their first measurement)."""
+    import json
+
+    tuning, held_out = results["tuning"][HYBRID], results["held-out"][HYBRID]
+    data = {
+        "tuning": {"ndcg": round(tuning.ndcg, 4), "recall": round(tuning.recall, 4)},
+        "tuning_per_query": {q: round(v, 4) for q, v in tuning.per_query.items()},
+        "held_out": {"ndcg": round(held_out.ndcg, 4), "recall": round(held_out.recall, 4)},
+    }
+    PINNED.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
 def format_table(scores: dict[str, Scores], documents: int, queries: int, title: str) -> str:
     lines = [
         f"{title}: {queries} judged queries, {documents} documents",
@@ -456,6 +472,11 @@ def main(argv: list[str] | None = None) -> int:
         "--data-dir", type=Path, help="a data dir built from the sample corpus (default: build one)"
     )
     parser.add_argument("--per-query", action="store_true", help="also print nDCG@10 per query")
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help=f"write our hybrid scores per tuning query and the held-out means to {PINNED.name}",
+    )
     parser.add_argument(
         "--caps",
         help="comma-separated passage caps to measure (e.g. 1,2,4,8): rebuilds the index per cap",
@@ -482,6 +503,8 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{cap:<18} {name:9} {s.ndcg:8.3f} {s.mrr:8.3f} {s.recall:8.3f}")
             return 0
         results = run(data_dir, work)
+        if args.pin:
+            pin(results)
         documents = len(load_docs(data_dir))
         for name, scores in results.items():
             queries = load_judgments(SETS[name])

