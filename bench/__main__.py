@@ -26,6 +26,7 @@ SCRIPTS = {
     "export": "bench.export",
     "ui": "bench.ui",
     "similar": "bench.similar_cost",
+    "snippets": "bench.snippets",
     "load": "bench.load",
     "report": "bench.report",
 }
