@@ -42,6 +42,7 @@ from flask import Blueprint, Response, current_app, request, stream_with_context
 from indexer.engine import HitStream, QueryError, SearchIndex, SearchRequest
 
 from . import search_index
+from .cells import spreadsheet_safe
 from .errors import BadParameter, json_error
 from .params import parse_search_args, request_args
 from .results import EXPORT_FIELDS, export_record
@@ -191,10 +192,10 @@ def _meta(export: Export) -> Iterator[str]:
 
 def _csv_cell(value) -> str:
     if isinstance(value, list):
-        return "; ".join(value)
+        return spreadsheet_safe("; ".join(value))
     if value is None:
         return ""
-    return str(value)
+    return spreadsheet_safe(str(value))
 
 
 def _csv(export: Export) -> Iterator[str]:
