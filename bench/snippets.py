@@ -71,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         data_dir = Path(tmp)
         started = time.perf_counter()
         build(data_dir, args.hits)
-        print(f"index of 21 documents, one with {args.hits} hits: {time.perf_counter() - started:.1f} s")
+        print(
+            f"index of 21 documents, one with {args.hits} hits: {time.perf_counter() - started:.1f} s"
+        )
         index = SearchIndex(data_dir)
         index.search(SearchRequest(query="vergadering"))  # warm: files open, caches filled
 

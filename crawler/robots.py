@@ -53,9 +53,13 @@ class RobotsCache:
         self._rules: dict[str, HostRules] = {}
         self._fetching: dict[str, threading.Lock] = {}
 
-    def rules_for(self, url: str, fetcher: Fetcher, delay: float = 0.0) -> HostRules:
+    def rules_for(
+        self, url: str, fetcher: Fetcher, delay: float = 0.0, *, in_slot: bool = False
+    ) -> HostRules:
         """The rules for `url`'s host, fetching robots.txt with `fetcher` if needed;
-        `delay` is the politeness pause kept after that fetch."""
+        `delay` is the politeness pause kept after that fetch. `in_slot`: the caller
+        already holds a politeness slot (a redirect hop checked mid-request), so the
+        robots.txt fetch does not wait for one (the slots are not reentrant)."""
         scheme, rest = url.split("://", 1)
         host_url = f"{scheme}://{rest.split('/', 1)[0]}"
         with self._lock:
@@ -67,8 +71,11 @@ class RobotsCache:
             with self._lock:
                 rules = self._rules.get(host_url)
             if rules is None:
-                with self.gate.slot(host_of(url), delay):
+                if in_slot:
                     rules = self._fetch(host_url, fetcher)
+                else:
+                    with self.gate.slot(host_of(url), delay):
+                        rules = self._fetch(host_url, fetcher)
                 with self._lock:
                     self._rules[host_url] = rules
         return rules

