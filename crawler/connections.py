@@ -29,42 +29,52 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from .addresses import AddressPolicy
 
 
+class _Request:
+    """The deadline of one request, and whether it was cut off."""
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+        self.fired = False
+
+
 class Deadline:
     """The wall-clock end of the request in flight, per thread (a fetcher serves one
-    source's thread; the robots cache may call it from another)."""
+    source's thread)."""
 
     def __init__(self) -> None:
         self._local = threading.local()
 
+    def _current(self) -> _Request | None:
+        return getattr(self._local, "request", None)
+
     def start(self, seconds: float) -> None:
-        self._local.at = time.monotonic() + seconds
-        self._local.fired = False
+        self._local.request = _Request(time.monotonic() + seconds)
 
     @property
     def fired(self) -> bool:
-        return getattr(self._local, "fired", False)
+        request = self._current()
+        return request is not None and request.fired
 
     def expired(self) -> bool:
-        at = getattr(self._local, "at", None)
-        return at is not None and time.monotonic() > at
+        request = self._current()
+        return request is not None and time.monotonic() > request.at
 
     @contextmanager
     def watching(self, sock: socket.socket | None) -> Iterator[None]:
         """Shut `sock` down if the deadline passes while the block runs."""
-        at = getattr(self._local, "at", None)
-        if at is None or sock is None:
+        request = self._current()
+        if request is None or sock is None:
             yield
             return
-        local = self._local
 
         def cut() -> None:
-            local.fired = True
+            request.fired = True
             try:
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
 
-        timer = threading.Timer(max(0.0, at - time.monotonic()), cut)
+        timer = threading.Timer(max(0.0, request.at - time.monotonic()), cut)
         timer.daemon = True
         timer.start()
         try:

@@ -456,6 +456,9 @@ class _SourceCrawl:
         report = self.report
         host = host_of(url)
         rules = self._rules(url)
+        if rules.unsafe:
+            report.error(url, "unsafe_address", rules.reason)
+            return False
         if not rules.available:
             self.paused_hosts.add(host)
             report.failed = True

@@ -169,6 +169,10 @@ class Fetcher:
                 stream=True,
                 allow_redirects=False,  # ours: every hop is checked before it is requested
             ) as resp:
+                if self.deadline.fired:  # the head was cut off: what came is not an answer
+                    raise FetchTimeout(
+                        f"no complete answer within {self.settings.timeout * 3:.0f}s"
+                    )
                 body = bytearray()
                 # read1: at most one socket read per call, so a server that trickles a
                 # byte at a time meets the deadline (iter_content would block until a

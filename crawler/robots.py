@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from protego import Protego
 
-from .fetch import Fetcher, FetchError
+from .fetch import Fetcher, FetchError, UnsafeAddress
 from .politeness import HostGate
 from .urls import host_of
 
@@ -28,6 +28,9 @@ class HostRules:
     parser: Protego | None = None
     sitemaps: list[str] = field(default_factory=list)
     reason: str = ""
+    # The host is on an address this source may not reach (crawler/addresses.py):
+    # its URLs are refused one by one, the host is not "down".
+    unsafe: bool = False
 
     def can_fetch(self, url: str, user_agent: str) -> bool:
         if not self.available:
@@ -85,6 +88,8 @@ class RobotsCache:
         robots_url = host_url + "/robots.txt"
         try:
             resp = fetcher.get(robots_url)
+        except UnsafeAddress as exc:
+            return HostRules(host_url, available=False, reason=str(exc), unsafe=True)
         except FetchError as exc:
             log.warning("robots.txt of %s unavailable (%s): not crawling it now", host_url, exc)
             return HostRules(host_url, available=False, reason=f"robots.txt unavailable: {exc}")
