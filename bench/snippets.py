@@ -71,9 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         data_dir = Path(tmp)
         started = time.perf_counter()
         build(data_dir, args.hits)
-        print(
-            f"index of 21 documents, one with {args.hits} hits: {time.perf_counter() - started:.1f} s"
-        )
+        took = time.perf_counter() - started
+        print(f"index of 21 documents, one with {args.hits} hits: {took:.1f} s")
         index = SearchIndex(data_dir)
         index.search(SearchRequest(query="vergadering"))  # warm: files open, caches filled
 

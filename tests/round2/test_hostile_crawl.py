@@ -255,10 +255,11 @@ def test_the_cli_exits_1_with_a_report_line_for_a_suspicious_source(site, tmp_pa
     text = sources.read_text(encoding="utf-8")
     sources.write_text(text.replace("max_pages = 20", f'max_pages = 60\nsitemaps = ["{sitemap}"]'))
     data = tmp_path / "data"
-    ok = run_cli("crawl", "--sources", str(sources), "--data-dir", str(data), "--no-index")  # fmt: skip
+    args = ("crawl", "--sources", str(sources), "--data-dir", str(data), "--no-index")
+    ok = run_cli(*args)
     assert ok.returncode == 0, ok.stderr
     _every_url(site, BROKEN["maintenance"])
-    bad = run_cli("crawl", "--sources", str(sources), "--data-dir", str(data), "--no-index")  # fmt: skip
+    bad = run_cli(*args)
     assert bad.returncode == 1
     assert "verdacht" in bad.stdout
     assert len(_documents(data)) == len(PAGES)
