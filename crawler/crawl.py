@@ -15,9 +15,7 @@ is reached as before.
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
 import threading
 from collections import Counter, deque
 from collections.abc import Iterator
@@ -31,6 +29,7 @@ from tqdm import tqdm
 from .config import CrawlSettings, Source
 from .extract import Extracted, ExtractError, extract_html, extract_pdf
 from .fetch import Fetcher, FetchError, Response, RobotsRedirect
+from .filelock import FileLock, Locked
 from .politeness import HostGate
 from .robots import HostRules, RobotsCache
 from .sitemap import SitemapError, parse_sitemap
@@ -50,19 +49,14 @@ class CrawlLocked(Exception):
 @contextmanager
 def crawl_lock(data_dir: Path) -> Iterator[None]:
     """One crawl per data dir: an flock, released by the OS if the process dies."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / "crawl.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise CrawlLocked(f"another crawl is running on {data_dir}") from exc
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
+        lock = FileLock(data_dir / "crawl.lock", note_pid=True).acquire()
+    except Locked as exc:
+        raise CrawlLocked(f"another crawl is running on {data_dir}") from exc
+    try:
         yield
     finally:
-        os.close(fd)
+        lock.release()
 
 
 @dataclass

@@ -30,7 +30,7 @@ from whoosh import query as wq
 from whoosh.index import EmptyIndexError
 from whoosh.index import IndexError as WhooshIndexError
 
-from . import feedback, snippets
+from . import feedback, integrity, snippets
 from .bitsets import DocBits
 from .build import BuildInfo, IndexMissing, current_build
 from .query import analyzed_positions, build_query, parse_user_query, proximity_query
@@ -105,8 +105,8 @@ def _result_order(
     return _reranked(v.ranker, parsed, docs, score, v.ranks.by_id), score
 
 
-class IndexCorrupt(Exception):
-    """The index on disk cannot be opened."""
+# The index on disk is damaged or cannot be opened (indexer/integrity.py).
+IndexCorrupt = integrity.IndexDamaged
 
 
 class QueryError(ValueError):
@@ -286,7 +286,8 @@ class SearchIndex:
         # are seek()ed then read, so two threads reading at once get each other's bytes
         # (UnicodeDecodeError / unpickling garbage under load). Every read of the shared
         # searcher holds this lock; the GIL serialises the pure-Python search anyway.
-        self._reading = threading.RLock()
+        # It also turns errors from damaged index files into IndexCorrupt.
+        self._reading = integrity.GuardedLock(self.data_dir, expected=(QueryError, IndexMissing))
 
     def _current(self) -> _Version:
         """The version to answer from; hold on to it (not to its parts) while reading."""
@@ -302,20 +303,19 @@ class SearchIndex:
                     f"no index in {self.data_dir}: run `kennisbank crawl` and `kennisbank index`"
                 )
             if self._version is None or build != self._version.build:
+                integrity.check(build, full=False)
                 try:
                     version = _Version(build)
                 except _UNREADABLE as exc:
-                    raise IndexCorrupt(
-                        f"index {build} cannot be opened ({exc}); rebuild it with "
-                        "`kennisbank index --rebuild`"
-                    ) from exc
+                    raise IndexCorrupt(f"{build.name} cannot be opened: {exc}") from exc
                 # The old version closes itself once no request holds it any more.
                 self._version = version
                 log.info("serving index %s (%d documents)", build.name, version.info.documents)
             return self._version
 
     def info(self) -> BuildInfo:
-        return self._current().info
+        with self._reading:
+            return self._current().info
 
     # --- search -------------------------------------------------------------
 
