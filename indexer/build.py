@@ -169,7 +169,13 @@ def _damaged(current: Path | None) -> bool:
 
 def _refuse_to_shrink(current: Path | None, documents: int, told: bool) -> None:
     """Raise IndexWouldShrink when a build would drop most of the served documents and
-    nobody asked for it (`told`: --rebuild)."""
+    nobody asked for it (`told`: --rebuild); IndexMissing when there is nothing at all
+    to build from."""
+    if not documents:
+        raise IndexMissing(
+            "the crawl store holds no documents: nothing to build an index from "
+            "(run `kennisbank crawl`, or restore the store from a backup)"
+        )
     if told or current is None:
         return
     try:

@@ -20,6 +20,7 @@ from crawler.config import ConfigError, load_sources
 from crawler.crawl import Crawler, CrawlLocked, RunReport, crawl_lock
 from crawler.store import CrawlStore, StoreError
 from indexer.build import IndexError_, current_build, update_index
+from indexer import integrity
 from indexer.engine import IndexCorrupt, SearchIndex
 
 from . import bootstrap, settings
@@ -318,7 +319,8 @@ def serve(
                 click.echo(
                     f"klaar: {info.documents} documenten in {time.monotonic() - started:.1f}s"
                 )
-        SearchIndex(data_dir).info()  # fail now, clearly, if the index cannot be opened
+        integrity.check(current_build(data_dir))  # fail now, clearly, if it is damaged
+        SearchIndex(data_dir).info()  # ... or cannot be opened
     except (IndexError_, IndexCorrupt, StoreError, ConfigError, CrawlLocked, OSError) as exc:
         _fail(str(exc))
     if build_only:
@@ -406,11 +408,12 @@ def status(data_dir: Path, as_json: bool) -> None:
     out: dict = {"data_dir": str(data_dir), "sample": settings.is_sample(data_dir)}
     try:
         if store_path.exists():
-            with CrawlStore(store_path) as store:
+            with CrawlStore.reader(store_path) as store:  # never writes: read-only dirs work
                 out["pages"] = store.counts()
                 out["runs"] = store.last_runs(5)
         build = current_build(data_dir)
         if build is not None:
+            integrity.check(build)
             out["index"] = SearchIndex(data_dir).info().__dict__
     except (StoreError, IndexError_, IndexCorrupt, OSError) as exc:
         _fail(str(exc))
