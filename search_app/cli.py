@@ -19,8 +19,8 @@ import click
 from crawler.config import ConfigError, load_sources
 from crawler.crawl import Crawler, CrawlLocked, RunReport, crawl_lock
 from crawler.store import CrawlStore, StoreError
-from indexer.build import IndexError_, current_build, update_index
 from indexer import integrity
+from indexer.build import IndexError_, current_build, update_index
 from indexer.engine import IndexCorrupt, SearchIndex
 
 from . import bootstrap, settings
