@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -24,6 +25,7 @@ from indexer.build import IndexError_, current_build, update_index
 from indexer.engine import IndexCorrupt, SearchIndex
 
 from . import bootstrap, settings
+from .base_url import BASE_URL_ENV, configured_base_url, parse_base_url
 
 log = logging.getLogger("kennisbank")
 
@@ -101,6 +103,7 @@ def _crawl_and_index(
     """One crawl of `sources` (the bundled mirror when `sample`), then the incremental
     index update; shared by `crawl` and `scheduler`."""
     if sample:
+        _refuse_sample_over_real_data(data_dir)
         report = bootstrap.crawl_sample(
             data_dir, sources_file=sources_file, only=[s.name for s in sources], progress=progress
         )
@@ -120,6 +123,21 @@ def _crawl_and_index(
                 f"(+{info.added} ~{info.updated} -{info.removed})"
             )
     return report
+
+
+def _refuse_sample_over_real_data(data_dir: Path) -> None:
+    """`--sample` crawls the bundled mirror into the data dir, where its documents
+    replace the real ones; only a sample data dir (or a new one) may get that."""
+    store = data_dir / "crawl.sqlite"
+    if settings.is_sample(data_dir) or not store.is_file() or store.stat().st_size == 0:
+        return
+    with CrawlStore.reader(store) as db:
+        documents = db.document_count()
+    if documents:
+        raise ConfigError(
+            f"{data_dir} holds {documents} crawled documents that are not the sample: "
+            "crawl the sample into another --data-dir"
+        )
 
 
 sources_option = click.option(
@@ -236,7 +254,9 @@ def scheduler(
     try:
         config = load_sources(Path(sources_file))
         sources = [config.get(n) for n in only] if only else list(config.sources)
-    except ConfigError as exc:
+        if sample:
+            _refuse_sample_over_real_data(data_dir)
+    except (ConfigError, StoreError) as exc:
         _fail(str(exc), 2)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_args: stop.set())
@@ -253,7 +273,7 @@ def scheduler(
                 quiet=quiet,
                 progress=False,
             )
-        except (CrawlLocked, StoreError, IndexError_, OSError) as exc:
+        except (CrawlLocked, ConfigError, StoreError, IndexError_, OSError) as exc:
             log.error("crawl failed: %s", exc)
 
     if not quiet:
@@ -301,12 +321,28 @@ def index(data_dir: Path, rebuild: bool, quiet: bool) -> None:
     help="Worker processes sharing one listening socket (threads do not scale: the GIL).",
 )
 @click.option("--build-only", is_flag=True, help="Build the sample index if needed, then stop.")
+@click.option(
+    "--base-url",
+    default=None,
+    callback=lambda ctx, param, value: _base_url(value),
+    help="Public address for absolute links (feeds, OpenSearch, redirects), e.g. "
+    "https://kennisbank.example.be (default: $KENNISBANK_BASE_URL, else http://HOST:PORT).",
+)
 def serve(
-    data_dir: Path, host: str, port: int, threads: int, workers: int, build_only: bool
+    data_dir: Path,
+    host: str,
+    port: int,
+    threads: int,
+    workers: int,
+    build_only: bool,
+    base_url: str | None,
 ) -> None:
     """Serve the search UI and API (waitress). With no index yet, build one from the
     bundled sample corpus first."""
     _setup_logging(False)
+    # Absolute links never come from the Host header (search_app/base_url.py); the
+    # worker processes inherit the setting through the environment.
+    os.environ[BASE_URL_ENV] = base_url or f"http://{host}:{port}"
     try:
         if current_build(data_dir) is None:
             if (data_dir / "crawl.sqlite").exists():
@@ -335,6 +371,16 @@ def serve(
     app = create_app({"DATA_DIR": str(data_dir)})
     click.echo(f"Kennisbank jeugdbeleid op http://{host}:{port}/  (Ctrl+C om te stoppen)")
     waitress_serve(app, host=host, port=port, threads=threads, ident="kennisbank")
+
+
+def _base_url(value: str | None) -> str | None:
+    value = configured_base_url(value)
+    if value is not None:
+        try:
+            parse_base_url(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from exc
+    return value
 
 
 def _serve_workers(data_dir: Path, host: str, port: int, threads: int, workers: int) -> None:
