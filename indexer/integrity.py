@@ -9,7 +9,9 @@ half-copied folder), not tampering: the index is written by us, for us.
 Where it is used:
 - `kennisbank index` checks the current build first and rebuilds by itself when it
   is damaged (indexer/build.py);
-- `kennisbank status` and `kennisbank serve` check it on start (`check`);
+- the engine checks a build in full when it opens it, and `kennisbank status` and
+  `kennisbank serve` on start (`check`): CRC-32 runs at several GB/s, and the files then
+  sit in the page cache the searches read from anyway;
 - every read of the served index runs under `GuardedLock`: an unexpected error while
   reading is checked against the files, and when they are damaged the reader gets
   `IndexDamaged` ("index damaged: run `kennisbank index --rebuild`") instead of a
