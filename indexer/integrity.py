@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import zlib
 from pathlib import Path
@@ -58,7 +59,11 @@ def _index_files(build: Path) -> list[Path]:
 def write_checksums(build: Path) -> None:
     """Record size and CRC-32 of every file of a finished build (written last)."""
     sums = {p.name: [p.stat().st_size, _crc(p)] for p in _index_files(build)}
-    (build / CHECKSUMS).write_text(json.dumps(sums, sort_keys=True), encoding="utf-8")
+    # Through a new file and a rename: an update's folder starts as hard links to the
+    # served build, and writing through one would change that build's checksums.
+    tmp = build / f".{CHECKSUMS}.tmp"
+    tmp.write_text(json.dumps(sums, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, build / CHECKSUMS)
 
 
 def damage(build: Path, *, full: bool = True) -> str | None:

@@ -1,21 +1,14 @@
-"""Spreadsheet cells that cannot run: formula-injection neutralisation for exports.
-
-A spreadsheet program (Excel, LibreOffice, Google Sheets) treats a cell whose text
-begins with `=`, `+`, `-` or `@` as a formula, and a leading tab or carriage return
-can hide one. Crawled titles, descriptions and snippets are written by other people,
-so every text cell of a CSV or XLSX export goes through `spreadsheet_safe()` (OWASP's
-rule): such a cell gets a leading apostrophe, which spreadsheets show as text and
-never evaluate. Any exporter of spreadsheet formats calls this one function.
-"""
+"""Spreadsheet cells that stay text: a value a spreadsheet would read as a formula is
+neutralised (the OWASP rule for CSV injection), in every export a spreadsheet opens."""
 
 from __future__ import annotations
 
+# A cell starting with one of these is a formula (or becomes one) in Excel and LibreOffice.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def spreadsheet_safe(value: str) -> str:
-    """`value` made inert as a spreadsheet cell: prefixed with `'` when it begins with
-    a character that starts a formula; otherwise unchanged."""
-    if value.startswith(FORMULA_STARTS):
+    """`value` with a leading apostrophe when a spreadsheet would run it as a formula."""
+    if value and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
