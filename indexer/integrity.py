@@ -27,9 +27,15 @@ import threading
 import zlib
 from pathlib import Path
 
+from .vectors import PREFIX as VECTOR_PREFIX
+
 log = logging.getLogger(__name__)
 
 CHECKSUMS = "checksums.json"
+# Files that check themselves and are not in the checksums: the ranking arrays are
+# recomputed from the postings when their file is missing, renewed when it is of an
+# older version, and refused with a clear error when damaged (indexer/vectors.py).
+SELF_CHECKED = (VECTOR_PREFIX,)
 MESSAGE = "index damaged: run `kennisbank index --rebuild`"
 _CHUNK = 1024 * 1024
 
@@ -52,7 +58,12 @@ def _crc(path: Path) -> int:
 
 def _index_files(build: Path) -> list[Path]:
     return sorted(
-        p for p in build.iterdir() if p.is_file() and p.name != CHECKSUMS and "LOCK" not in p.name
+        p
+        for p in build.iterdir()
+        if p.is_file()
+        and p.name != CHECKSUMS
+        and "LOCK" not in p.name
+        and not p.name.startswith((".", *SELF_CHECKED))
     )
 
 
