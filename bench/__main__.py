@@ -42,6 +42,7 @@ ALL = [
     ("export", []),
     ("ui", []),
     ("similar", []),
+    ("snippets", []),
     ("load", []),
 ]
 
@@ -55,6 +56,7 @@ TITLES = {
     "export": "Export, 10,000-document index",
     "ui": "Search page server time, 10,000-document index",
     "similar": "Cost of the pages-like-the-best-hits step, side by side",
+    "snippets": "One page with 40,000 hits, and an unrelated search meanwhile",
 }
 
 
