@@ -11,8 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 
+from crawler.addresses import AddressPolicy, PrivateAddress
 from crawler.config import CrawlSettings, Source
+from crawler.connections import Deadline, GuardedAdapter
 from crawler.crawl import Crawler
 from crawler.store import CrawlStore
 
@@ -121,6 +124,25 @@ def test_the_start_page_itself_is_checked(site, tmp_path):
     assert site.requests == []
     assert report.counts["error:unsafe_address"] == 1
     assert "non-public" in report.errors[0]["message"]
+
+
+class _Rebound(AddressPolicy):
+    """A policy whose name check passed: the DNS answer was public when asked."""
+
+    def check_name(self, host: str, port: int) -> None:
+        return None
+
+
+def test_the_address_actually_connected_to_is_checked(site):
+    """DNS rebinding: the name resolved to a public address when it was checked and to
+    a private one when the connection was made. The peer address is checked too."""
+    site.static("/", page("Start"))
+    session = requests.Session()
+    session.mount("http://", GuardedAdapter(_Rebound(), Deadline()))
+    with pytest.raises(PrivateAddress, match="connected to a non-public address"):
+        session.get(f"{site.url}/", timeout=2)
+    session.close()
+    assert site.requests == []
 
 
 # --- one wall-clock deadline per request; Crawl-delay capped (subprocess: on a
