@@ -28,6 +28,7 @@ SCRIPTS = {
     "ui": "bench.ui",
     "suggest": "bench.suggest",
     "similar": "bench.similar_cost",
+    "snippets": "bench.snippets",
     "load": "bench.load",
     "serving": "bench.serving",
     "report": "bench.report",
@@ -46,6 +47,7 @@ ALL = [
     ("ui", []),
     ("suggest", []),
     ("similar", []),
+    ("snippets", []),
     ("load", []),
 ]
 
@@ -61,6 +63,7 @@ TITLES = {
     "suggest": "Suggestions as you type, 10,000-document index",
     "similar": "Cost of the pages-like-the-best-hits step, side by side",
     "serving": "Multi-process serving: gunicorn's pre-fork against the waitress supervisor",
+    "snippets": "One page with 40,000 hits, and an unrelated search meanwhile",
 }
 
 

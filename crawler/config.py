@@ -96,6 +96,14 @@ class CrawlSettings:
     backoff: float = 1.0
     max_host_failures: int = 5
     gone_after_missing_runs: int = 3
+    # A robots.txt Crawl-delay above this (seconds) is not obeyed: the host is skipped
+    # for the run (and the report says so), as a Retry-After above 120 s is.
+    max_crawl_delay: float = 60.0
+    # A run in which more than this share of a source's documents would vanish or turn
+    # into duplicates (a maintenance page, a login wall, a soft 404) keeps them all and
+    # marks the source suspicious; checked from `loss_check_minimum` documents on.
+    max_loss_share: float = 0.5
+    loss_check_minimum: int = 10
     vocabulary: dict[str, str] = field(default_factory=dict)
 
 
@@ -201,6 +209,9 @@ def load_sources(path: Path) -> SourcesFile:
         backoff=float(crawler.get("backoff", 1.0)),
         max_host_failures=int(crawler.get("max_host_failures", 5)),
         gone_after_missing_runs=int(crawler.get("gone_after_missing_runs", 3)),
+        max_crawl_delay=float(crawler.get("max_crawl_delay", 60.0)),
+        max_loss_share=float(crawler.get("max_loss_share", 0.5)),
+        loss_check_minimum=int(crawler.get("loss_check_minimum", 10)),
         vocabulary=vocabulary,
     )
     sources = tuple(_source(s, i) for i, s in enumerate(raw.get("sources", [])))

@@ -15,9 +15,7 @@ is reached as before.
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
 import threading
 from collections import Counter, deque
 from collections.abc import Iterator
@@ -30,13 +28,14 @@ from tqdm import tqdm
 
 from .boilerplate import CrossPageFilter
 from .config import CrawlSettings, Source
-from .extract import ExtractError, extract_html, extract_pdf
-from .fetch import Fetcher, FetchError
+from .extract import Extracted, ExtractError, extract_html, extract_pdf
+from .fetch import Fetcher, FetchError, Response, RobotsRedirect
+from .filelock import FileLock, Locked
 from .health import ExtractionHealth
 from .politeness import HostGate
 from .robots import HostRules, RobotsCache
 from .sitemap import SitemapError, parse_sitemap
-from .store import CrawlStore, StoreError, utcnow
+from .store import CrawlStore, Document, StoreError, utcnow
 from .urls import BadURL, host_of, looks_like_trap, normalize
 
 log = logging.getLogger(__name__)
@@ -52,19 +51,14 @@ class CrawlLocked(Exception):
 @contextmanager
 def crawl_lock(data_dir: Path) -> Iterator[None]:
     """One crawl per data dir: an flock, released by the OS if the process dies."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / "crawl.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise CrawlLocked(f"another crawl is running on {data_dir}") from exc
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
+        lock = FileLock(data_dir / "crawl.lock", note_pid=True).acquire()
+    except Locked as exc:
+        raise CrawlLocked(f"another crawl is running on {data_dir}") from exc
+    try:
         yield
     finally:
-        os.close(fd)
+        lock.release()
 
 
 @dataclass
@@ -174,6 +168,7 @@ class Crawler:
         polite: bool = True,
         progress: bool = True,
         allow_private: bool | None = None,
+        assume_public: frozenset[tuple[str, int]] = frozenset(),
     ) -> None:
         self.store_path = Path(store_path)
         self.settings = settings
@@ -181,6 +176,9 @@ class Crawler:
         # Whether redirects may lead to non-public addresses (crawler/addresses.py);
         # None: only when routed to the bundled mirror. A source can allow it itself.
         self.allow_private = allow_private
+        # (address, port) pairs counted as public (a loopback test server standing in
+        # for a public site); see crawler/addresses.py.
+        self.assume_public = frozenset(assume_public)
         self.polite = polite
         self.progress = progress
         self._bar_lock = threading.Lock()
@@ -256,6 +254,7 @@ class _SourceCrawl:
             crawler.settings,
             route=crawler.route,
             allow_private=True if source.allow_private else crawler.allow_private,
+            assume_public=crawler.assume_public,
         )
         self.gate = gate
         self.robots = robots
@@ -266,6 +265,11 @@ class _SourceCrawl:
         self.paused_hosts: set[str] = set()
         self.health = ExtractionHealth(source)
         self.cross_page = CrossPageFilter(store, source.name)
+        # Documents this run would take away (gone, duplicate, redirected...): written
+        # with the document kept, and let go only at the end, if the losses stay
+        # plausible (`_settle_losses`). url -> (status, mark_status arguments).
+        self.losses: dict[str, tuple[str, dict]] = {}
+        self.live_at_start = store.document_count(source.name)
 
     # --- setup ------------------------------------------------------------
 
@@ -277,8 +281,40 @@ class _SourceCrawl:
     def _delay(self, url: str) -> float:
         if not self.crawler.polite:
             return 0.0
-        rules = self._rules(url)
-        return max(self.source.delay, rules.crawl_delay(self.settings.user_agent))
+        wanted = self._rules(url).crawl_delay(self.settings.user_agent)
+        return max(self.source.delay, min(wanted, self.settings.max_crawl_delay))
+
+    def _too_slow(self, url: str) -> bool:
+        """Whether robots.txt asks for a Crawl-delay above the cap: then the host is
+        skipped for this run (not waited on for hours while holding the crawl lock)."""
+        host = host_of(url)
+        if host in self.paused_hosts:
+            return True
+        wanted = self._rules(url).crawl_delay(self.settings.user_agent)
+        if not self.crawler.polite or wanted <= self.settings.max_crawl_delay:
+            return False
+        log.warning(
+            "%s asks for a Crawl-delay of %.0fs, above the cap of %.0fs: skipping it this run",
+            host,
+            wanted,
+            self.settings.max_crawl_delay,
+        )
+        self.paused_hosts.add(host)
+        self.report.counts["skipped:crawl_delay"] += 1
+        self._note(
+            f"{host} overgeslagen: Crawl-delay {wanted:.0f}s is meer dan "
+            f"{self.settings.max_crawl_delay:.0f}s"
+        )
+        return True
+
+    def _note(self, line: str) -> None:
+        self.report.reason = f"{self.report.reason}; {line}" if self.report.reason else line
+
+    def _robots_allow(self, url: str) -> bool:
+        """robots.txt of `url`'s host permits it (asked for every redirect hop, inside
+        the politeness slot of the request)."""
+        rules = self.robots.rules_for(url, self.fetcher, in_slot=True)
+        return rules.can_fetch(url, self.settings.user_agent)
 
     def _seed(self) -> None:
         sitemap_urls = list(self.source.sitemaps)
@@ -303,8 +339,12 @@ class _SourceCrawl:
                 if not self._rules(sm_url).can_fetch(sm_url, self.settings.user_agent):
                     self.report.counts["robots_refused"] += 1
                     continue
+                if self._too_slow(sm_url):
+                    continue
                 with self.gate.slot(host_of(sm_url), self._delay(sm_url)):
-                    resp = self.fetcher.get(sm_url, allow=self.source.wants)
+                    resp = self.fetcher.get(
+                        sm_url, allow=self.source.wants, robots=self._robots_allow
+                    )
                 if resp.status != 200:
                     self.report.error(sm_url, "sitemap", f"HTTP {resp.status}")
                     continue
@@ -357,7 +397,8 @@ class _SourceCrawl:
             self.crawler._tick(url)
         if self.frontier.full:
             self.report.counts["page_cap_reached"] += 1
-        if not self.report.failed and not self.paused_hosts:
+        settled = self._settle_losses()
+        if settled and not self.report.failed and not self.paused_hosts:
             gone = self.store.mark_missing(
                 self.source.name, self.reached, self.settings.gone_after_missing_runs
             )
@@ -393,23 +434,66 @@ class _SourceCrawl:
                 continue
             self.frontier.add(link, depth + 1)
 
+    # --- one page, in ordered steps: permit → download → status → parse → store ---
+
     def _visit(self, url: str, depth: int) -> None:
-        source, store, report = self.source, self.store, self.report
+        if not self._permitted(url):
+            return
+        state = self.store.page_state(url)
+        resp = self._download(url, state)
+        if resp is None:
+            return
+        if resp.redirects:
+            self.report.counts["redirects"] += 1
+            self._drop(
+                url,
+                state,
+                "redirect",
+                http_status=301,
+                error=f"redirects to {resp.url}",
+                final_url=resp.url,
+            )
+            url = resp.url
+            if not self.frontier.mark_seen(url) and url in self.reached:
+                return
+            state = self.store.page_state(url)
+        self.reached.add(url)
+        if self._by_status(url, depth, resp, state):
+            return
+        parsed = self._parse(url, resp, state)
+        if parsed is not None:
+            self._store_page(url, depth, resp, state, parsed)
+
+    def _permitted(self, url: str) -> bool:
+        """robots.txt (availability, rules, Crawl-delay) lets us request `url`."""
+        report = self.report
         host = host_of(url)
         rules = self._rules(url)
+        if rules.unsafe:
+            report.error(url, "unsafe_address", rules.reason)
+            return False
         if not rules.available:
             self.paused_hosts.add(host)
             report.failed = True
             report.reason = f"{host}: {rules.reason}"
-            return
+            return False
         if not rules.can_fetch(url, self.settings.user_agent):
-            report.counts["robots_refused"] += 1
-            state = store.page_state(url)
-            if state is not None and state.status == "ok":
-                store.mark_status(url, source.name, "gone", error="disallowed by robots.txt")
-                report.counts["gone"] += 1
-            return
-        state = store.page_state(url)
+            self._refused_by_robots(url, "disallowed by robots.txt")
+            return False
+        return not self._too_slow(url)
+
+    def _refused_by_robots(self, url: str, why: str) -> None:
+        self.report.counts["robots_refused"] += 1
+        state = self.store.page_state(url)
+        if state is not None and state.status == "ok":
+            self._drop(url, state, "gone", error=why)
+            self.report.counts["gone"] += 1
+
+    def _download(self, url: str, state) -> Response | None:
+        """The response for `url` (redirects followed and checked), or None when the
+        fetch failed (recorded; a transient failure keeps the stored document)."""
+        source, store, report = self.source, self.store, self.report
+        host = host_of(url)
         report.counts["fetched"] += 1
         try:
             with self.gate.slot(host, self._delay(url)):
@@ -418,7 +502,14 @@ class _SourceCrawl:
                     etag=state.etag if state else None,
                     last_modified=state.last_modified if state else None,
                     allow=source.wants,
+                    robots=self._robots_allow,
                 )
+        except RobotsRedirect as exc:
+            self.reached.add(url)
+            self._refused_by_robots(url, str(exc))
+            if state is None or state.status != "ok":
+                store.mark_status(url, source.name, "skipped", error=str(exc))
+            return None
         except FetchError as exc:
             report.error(url, exc.kind, str(exc))
             store.mark_status(url, source.name, "error", error=str(exc), keep_document=True)
@@ -431,41 +522,27 @@ class _SourceCrawl:
                 self.paused_hosts.add(host)
                 report.failed = True
                 report.reason = f"{host} paused after {self.host_failures[host]} failures"
-            return
+            return None
         self.host_failures[host] = 0
-        if resp.redirects:
-            report.counts["redirects"] += 1
-            store.mark_status(
-                url,
-                source.name,
-                "redirect",
-                http_status=301,
-                error=f"redirects to {resp.url}",
-                final_url=resp.url,
-            )
-            url = resp.url
-            if not self.frontier.mark_seen(url) and url in self.reached:
-                return
-            state = store.page_state(url)
-        self.reached.add(url)
-        self._handle(url, depth, resp, state)
+        return resp
 
-    def _handle(self, url, depth, resp, state) -> None:
+    def _by_status(self, url: str, depth: int, resp: Response, state) -> bool:
+        """Handle every answer but a 200; True when the page is done."""
         source, store, report = self.source, self.store, self.report
         if resp.status == 304:
             if state is None or state.status not in ("ok", "listing"):
                 report.error(url, "protocol", "304 for a page we do not have")
-                return
+                return True
             report.counts["not_modified"] += 1
             report.counts["unchanged"] += 1
             store.mark_unchanged(url)
             self._enqueue_links(store.links(url), depth)
-            return
+            return True
         if resp.status in (404, 410):
             had_doc = state is not None and state.status == "ok"
-            store.mark_status(url, source.name, "gone", http_status=resp.status)
+            self._drop(url, state, "gone", http_status=resp.status)
             report.counts["gone" if had_doc else "not_found"] += 1
-            return
+            return True
         if resp.status != 200:
             report.error(url, "http", f"HTTP {resp.status}")
             store.mark_status(
@@ -476,16 +553,20 @@ class _SourceCrawl:
                 error=f"HTTP {resp.status}",
                 keep_document=True,
             )
-            return
-        etag = resp.headers.get("ETag")
-        last_modified = resp.headers.get("Last-Modified")
+            return True
+        return False
+
+    def _parse(self, url: str, resp: Response, state) -> Extracted | Document | None:
+        """The extracted page (HTML) or document (PDF), or None when there is nothing
+        to store (recorded)."""
+        source, store, report = self.source, self.store, self.report
         ctype = resp.content_type
         robots_header = resp.headers.get("X-Robots-Tag", "")
         try:
             if ctype in ("text/html", "application/xhtml+xml") or (
                 not ctype and resp.body.lstrip()[:15].lower().startswith((b"<!doctype", b"<html"))
             ):
-                extracted = extract_html(
+                return extract_html(
                     resp.body,
                     url,
                     source,
@@ -493,46 +574,51 @@ class _SourceCrawl:
                     content_type_header=resp.headers.get("Content-Type", ""),
                     robots_header=robots_header,
                 )
-            elif ctype == "application/pdf" or resp.body[:5] == b"%PDF-":
+            if ctype == "application/pdf" or resp.body[:5] == b"%PDF-":
                 if "noindex" in robots_header.lower():
-                    store.mark_status(url, source.name, "noindex", http_status=200)
+                    self._drop(url, state, "noindex", http_status=200)
                     report.counts["noindex"] += 1
-                    return
-                doc = extract_pdf(resp.body, url, source, self.settings)
-                self._save(doc, resp, etag, last_modified, [])
-                return
-            else:
-                report.counts[f"skipped:type:{ctype or 'unknown'}"] += 1
-                report.counts["skipped"] += 1
-                store.mark_status(
-                    url, source.name, "skipped", http_status=200, error=f"content type {ctype}"
-                )
-                return
+                    return None
+                return extract_pdf(resp.body, url, source, self.settings)
+            report.counts[f"skipped:type:{ctype or 'unknown'}"] += 1
+            report.counts["skipped"] += 1
+            self._drop(url, state, "skipped", http_status=200, error=f"content type {ctype}")
+            return None
         except ExtractError as exc:
             report.error(url, exc.kind, str(exc))
             store.mark_status(
                 url, source.name, "error", http_status=200, error=str(exc), keep_document=True
             )
+            return None
+
+    def _store_page(
+        self, url: str, depth: int, resp: Response, state, parsed: Extracted | Document
+    ) -> None:
+        source, report = self.source, self.report
+        etag = resp.headers.get("ETag")
+        last_modified = resp.headers.get("Last-Modified")
+        if isinstance(parsed, Document):  # a PDF: no links, no canonical
+            self._save(parsed, resp, etag, last_modified, [], state)
             return
-        links = extracted.links
+        links = parsed.links
         self._enqueue_links(links, depth)
-        if extracted.canonical and extracted.canonical != url and source.wants(extracted.canonical):
+        if parsed.canonical and parsed.canonical != url and source.wants(parsed.canonical):
             report.counts["duplicates:canonical"] += 1
-            store.mark_status(
+            self._drop(
                 url,
-                source.name,
+                state,
                 "duplicate",
                 http_status=200,
-                error=f"canonical is {extracted.canonical}",
+                error=f"canonical is {parsed.canonical}",
                 links=links,
             )
-            self.frontier.add(extracted.canonical, depth, front=True)
+            self.frontier.add(parsed.canonical, depth, front=True)
             return
-        if extracted.noindex or extracted.document is None:
+        if parsed.noindex or parsed.document is None:
             report.counts["noindex"] += 1
-            store.mark_status(
+            self._drop(
                 url,
-                source.name,
+                state,
                 "noindex",
                 http_status=200,
                 etag=etag,
@@ -542,9 +628,9 @@ class _SourceCrawl:
             return
         if source.is_follow_only(url):
             report.counts["listing"] += 1
-            store.mark_status(
+            self._drop(
                 url,
-                source.name,
+                state,
                 "listing",
                 http_status=200,
                 etag=etag,
@@ -552,17 +638,17 @@ class _SourceCrawl:
                 links=links,
             )
             return
-        self.health.saw(url, extracted)
-        self._save(self.cross_page.clean(extracted.document), resp, etag, last_modified, links)
+        self.health.saw(url, parsed)
+        self._save(self.cross_page.clean(parsed.document), resp, etag, last_modified, links, state)
 
-    def _save(self, doc, resp, etag, last_modified, links) -> None:
-        source, store, report = self.source, self.store, self.report
-        twin = store.known_hash(doc.content_hash, doc.url)
+    def _save(self, doc, resp, etag, last_modified, links, state) -> None:
+        store, report = self.store, self.report
+        twin = store.known_hash(doc.content_hash, doc.url, ignore=self.losses)
         if twin is not None:
             report.counts["duplicates:content"] += 1
-            store.mark_status(
+            self._drop(
                 doc.url,
-                source.name,
+                store.page_state(doc.url),
                 "duplicate",
                 http_status=200,
                 error=f"same content as {twin}",
@@ -578,9 +664,53 @@ class _SourceCrawl:
             last_modified=last_modified,
             links=links,
         )
+        self.losses.pop(doc.url, None)
         if state is None or state.status != "ok":
             report.counts["new"] += 1
         elif changed:
             report.counts["changed"] += 1
         else:
             report.counts["unchanged"] += 1
+
+    # --- losses: kept until the run shows they are plausible -------------------
+
+    def _drop(self, url: str, state, status: str, **details) -> None:
+        """Record that `url` yields no document now. A page that holds one keeps it
+        until the end of the run (`_settle_losses`)."""
+        if state is not None and state.status == "ok":
+            self.store.mark_status(url, self.source.name, status, keep_document=True, **details)
+            self.losses[url] = (status, details)
+        else:
+            self.store.mark_status(url, self.source.name, status, **details)
+
+    def _settle_losses(self) -> bool:
+        """Let this run's losses go, unless they are too many to be real: when more than
+        `max_loss_share` of the source's documents would vanish or become duplicates
+        (a maintenance page, a login wall, a soft 404 answering every URL), every
+        document is kept and the source is marked suspicious. Returns False then."""
+        settings = self.settings
+        missing = []
+        if not self.report.failed and not self.paused_hosts:
+            missing = self.store.mark_missing(
+                self.source.name, self.reached, settings.gone_after_missing_runs, dry_run=True
+            )
+        lost = len(set(self.losses) | set(missing))
+        live = self.live_at_start
+        if live >= settings.loss_check_minimum and lost > settings.max_loss_share * live:
+            log.error(
+                "source %s looks broken: %d of its %d documents would vanish or become "
+                "duplicates; keeping them all",
+                self.source.name,
+                lost,
+                live,
+            )
+            self.report.failed = True
+            self.report.counts["suspicious"] = 1
+            self._note(
+                f"verdacht: {lost} van {live} documenten zouden verdwijnen of duplicaat worden "
+                "(onderhoudspagina, loginmuur of soft 404?); alle documenten behouden"
+            )
+            return False
+        for url, (status, details) in self.losses.items():
+            self.store.mark_status(url, self.source.name, status, **details)
+        return True

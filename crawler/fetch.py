@@ -1,10 +1,11 @@
 """Downloading: one requests session, timeouts, size cap, retries, conditional GET.
 
 Redirects are followed here by hand, one hop at a time, so that every hop is
-normalised and checked (allowed domain, scheme, loop, hop count) before it is
-requested. A `route` sends every request to one loopback address with the page's
-real Host header: that is how the bundled mirror is crawled under the partner
-sites' real URLs.
+normalised and checked (allowed domain, robots.txt, scheme, loop, hop count) before
+it is requested. Every connection is checked against the address policy and every
+request has one wall-clock deadline, headers included (crawler/connections.py).
+A `route` sends every request to one loopback address with the page's real Host
+header: that is how the bundled mirror is crawled under the partner sites' real URLs.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 import urllib3
 
-from .addresses import PrivateAddress, check_public
+from .addresses import AddressPolicy, PrivateAddress
 from .config import CrawlSettings
+from .connections import Deadline, GuardedAdapter
 from .urls import BadURL, normalize
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,18 @@ class UnsafeRedirect(RedirectError):
     """A redirect to a non-public address from a source that must stay public (SSRF)."""
 
     kind = "unsafe_redirect"
+
+
+class UnsafeAddress(FetchError):
+    """A connection to a non-public address from a source that must stay public."""
+
+    kind = "unsafe_address"
+
+
+class RobotsRedirect(RedirectError):
+    """A redirect to a URL that robots.txt disallows."""
+
+    kind = "robots_redirect"
 
 
 class ServerError(FetchError):
@@ -103,14 +117,20 @@ class Fetcher:
         route: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
         allow_private: bool | None = None,
+        assume_public: frozenset[tuple[str, int]] = frozenset(),
     ) -> None:
         self.settings = settings
         self.route = urlsplit(route) if route else None
-        # Redirects to loopback/private/link-local addresses are refused unless allowed;
+        # Connections to loopback/private/link-local addresses are refused unless allowed;
         # a route (the bundled mirror on 127.0.0.1) allows them unless told otherwise.
         self.allow_private = self.route is not None if allow_private is None else allow_private
+        self.policy = AddressPolicy(self.allow_private, frozenset(assume_public))
+        self.deadline = Deadline()
         self._sleep = sleep
         self.session = requests.Session()
+        adapter = GuardedAdapter(self.policy, self.deadline)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = settings.user_agent
         self.session.headers["Accept-Language"] = "nl-BE,nl;q=0.9,en;q=0.5"
 
@@ -129,14 +149,18 @@ class Fetcher:
     def _check_public(self, url: str) -> None:
         """Refuse a hop whose connection would go to a non-public address."""
         target = urlsplit(self._routed(url)[0])
+        default_port = 443 if target.scheme == "https" else 80
         try:
-            check_public(target.hostname or "", target.port or 80)
+            self.policy.check_name(target.hostname or "", target.port or default_port)
         except PrivateAddress as exc:
             raise UnsafeRedirect(f"redirect to a non-public address refused: {exc}") from exc
 
     def _get_once(self, url: str, headers: dict[str, str]) -> Response:
         target, extra = self._routed(url)
         started = time.monotonic()
+        # One deadline for the whole request: connect, headers (the connection watches
+        # it) and body (checked below, between reads).
+        self.deadline.start(self.settings.timeout * 3)
         try:
             with self.session.get(
                 target,
@@ -145,8 +169,11 @@ class Fetcher:
                 stream=True,
                 allow_redirects=False,  # ours: every hop is checked before it is requested
             ) as resp:
+                if self.deadline.fired:  # the head was cut off: what came is not an answer
+                    raise FetchTimeout(
+                        f"no complete answer within {self.settings.timeout * 3:.0f}s"
+                    )
                 body = bytearray()
-                deadline = started + self.settings.timeout * 3
                 # read1: at most one socket read per call, so a server that trickles a
                 # byte at a time meets the deadline (iter_content would block until a
                 # whole chunk came in); decoded output is capped per call (gzip bombs).
@@ -157,7 +184,7 @@ class Fetcher:
                     body += chunk
                     if len(body) > self.settings.max_bytes:
                         raise TooLarge(f"response larger than {self.settings.max_bytes} bytes")
-                    if time.monotonic() > deadline:
+                    if self.deadline.expired():
                         raise FetchTimeout("response took too long to download")
                 return Response(
                     url,
@@ -166,16 +193,22 @@ class Fetcher:
                     bytes(body),
                     elapsed=time.monotonic() - started,
                 )
+        except PrivateAddress as exc:
+            raise UnsafeAddress(f"connection to a non-public address refused: {exc}") from exc
         except (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError) as exc:
             raise FetchTimeout(f"timeout: {exc}") from exc
-        except urllib3.exceptions.DecodeError as exc:
-            raise FetchError(f"cannot decode response: {exc}") from exc
-        except urllib3.exceptions.HTTPError as exc:  # the body broke off (reads are ours)
-            raise FetchConnectionError(f"connection failed while reading: {exc}") from exc
+        except (requests.exceptions.ConnectionError, urllib3.exceptions.HTTPError) as exc:
+            if self.deadline.fired:
+                raise FetchTimeout(
+                    f"no complete answer within {self.settings.timeout * 3:.0f}s"
+                ) from exc
+            if isinstance(exc, urllib3.exceptions.DecodeError):
+                raise FetchError(f"cannot decode response: {exc}") from exc
+            if isinstance(exc, urllib3.exceptions.HTTPError):  # the body broke off
+                raise FetchConnectionError(f"connection failed while reading: {exc}") from exc
+            raise FetchConnectionError(f"connection failed: {exc}") from exc
         except requests.exceptions.ContentDecodingError as exc:
             raise FetchError(f"cannot decode response: {exc}") from exc
-        except requests.exceptions.ConnectionError as exc:
-            raise FetchConnectionError(f"connection failed: {exc}") from exc
         except requests.exceptions.RequestException as exc:
             raise FetchError(f"request failed: {exc}") from exc
 
@@ -215,8 +248,10 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         allow: Callable[[str], bool] = lambda _url: True,
+        robots: Callable[[str], bool] = lambda _url: True,
     ) -> Response:
-        """GET `url`, following up to MAX_REDIRECTS redirects that `allow` accepts."""
+        """GET `url`, following up to MAX_REDIRECTS redirects that `allow` accepts and
+        `robots` (robots.txt of the target's host) permits."""
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -245,6 +280,8 @@ class Fetcher:
                 raise RedirectError(f"redirect to a URL outside the source: {nxt}")
             if not self.allow_private:
                 self._check_public(nxt)
+            if not robots(nxt):
+                raise RobotsRedirect(f"redirect to a URL robots.txt disallows: {nxt}")
             # A redirect is a new resource: validators of the old one do not apply.
             headers = {}
             current = nxt

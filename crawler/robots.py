@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from protego import Protego
 
-from .fetch import Fetcher, FetchError
+from .fetch import Fetcher, FetchError, UnsafeAddress
 from .politeness import HostGate
 from .urls import host_of
 
@@ -28,6 +28,9 @@ class HostRules:
     parser: Protego | None = None
     sitemaps: list[str] = field(default_factory=list)
     reason: str = ""
+    # The host is on an address this source may not reach (crawler/addresses.py):
+    # its URLs are refused one by one, the host is not "down".
+    unsafe: bool = False
 
     def can_fetch(self, url: str, user_agent: str) -> bool:
         if not self.available:
@@ -53,9 +56,13 @@ class RobotsCache:
         self._rules: dict[str, HostRules] = {}
         self._fetching: dict[str, threading.Lock] = {}
 
-    def rules_for(self, url: str, fetcher: Fetcher, delay: float = 0.0) -> HostRules:
+    def rules_for(
+        self, url: str, fetcher: Fetcher, delay: float = 0.0, *, in_slot: bool = False
+    ) -> HostRules:
         """The rules for `url`'s host, fetching robots.txt with `fetcher` if needed;
-        `delay` is the politeness pause kept after that fetch."""
+        `delay` is the politeness pause kept after that fetch. `in_slot`: the caller
+        already holds a politeness slot (a redirect hop checked mid-request), so the
+        robots.txt fetch does not wait for one (the slots are not reentrant)."""
         scheme, rest = url.split("://", 1)
         host_url = f"{scheme}://{rest.split('/', 1)[0]}"
         with self._lock:
@@ -67,8 +74,11 @@ class RobotsCache:
             with self._lock:
                 rules = self._rules.get(host_url)
             if rules is None:
-                with self.gate.slot(host_of(url), delay):
+                if in_slot:
                     rules = self._fetch(host_url, fetcher)
+                else:
+                    with self.gate.slot(host_of(url), delay):
+                        rules = self._fetch(host_url, fetcher)
                 with self._lock:
                     self._rules[host_url] = rules
         return rules
@@ -78,6 +88,8 @@ class RobotsCache:
         robots_url = host_url + "/robots.txt"
         try:
             resp = fetcher.get(robots_url)
+        except UnsafeAddress as exc:
+            return HostRules(host_url, available=False, reason=str(exc), unsafe=True)
         except FetchError as exc:
             log.warning("robots.txt of %s unavailable (%s): not crawling it now", host_url, exc)
             return HostRules(host_url, available=False, reason=f"robots.txt unavailable: {exc}")

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+import urllib.parse
+from collections.abc import Container, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -64,6 +65,10 @@ CREATE INDEX IF NOT EXISTS page_lines_source ON page_lines(source);
 
 class StoreError(Exception):
     """The crawl store is missing, corrupt or cannot be written."""
+
+
+class StoreMissing(StoreError):
+    """There is no crawl store (or only an empty file where one should be)."""
 
 
 def utcnow() -> str:
@@ -134,9 +139,19 @@ class CrawlStore:
     ones that run has done, and a resumed run does not fetch them again.
     """
 
-    def __init__(self, path: Path, run_id: int | None = None) -> None:
+    def __init__(self, path: Path, run_id: int | None = None, *, readonly: bool = False) -> None:
         self.path = Path(path)
         self.run_id = run_id
+        if readonly:
+            self._db = _open_readonly(self.path)
+            return
+        if self.path.is_file() and self.path.stat().st_size == 0:
+            # SQLite would take it for a new database: a truncated or lost store must
+            # not silently become an empty one (and then empty the index).
+            raise StoreMissing(
+                f"crawl store {self.path} is an empty file: restore it from a backup, "
+                "or delete it to start a new crawl"
+            )
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -150,6 +165,12 @@ class CrawlStore:
             )
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"crawl store {self.path} cannot be opened: {exc}") from exc
+
+    @classmethod
+    def reader(cls, path: Path) -> CrawlStore:
+        """The store opened for reading only (status, the "Bronnen" page, the indexer):
+        it never creates or changes a file, and works on a read-only data dir."""
+        return cls(path, readonly=True)
 
     def _migrate(self) -> None:
         """Bring a store written by an older version up to this schema."""
@@ -363,9 +384,18 @@ class CrawlStore:
                 ),
             )
 
-    def mark_missing(self, source: str, seen: set[str], threshold: int) -> list[str]:
+    def mark_missing(
+        self, source: str, seen: set[str], threshold: int, *, dry_run: bool = False
+    ) -> list[str]:
         """Count a run in which live pages of `source` were not reached; pages missing
-        `threshold` runs in a row are gone. Returns the URLs that went."""
+        `threshold` runs in a row are gone. Returns the URLs that went (with `dry_run`:
+        that would go, and nothing is written)."""
+        if dry_run:
+            rows = self._db.execute(
+                "SELECT url FROM pages WHERE source=? AND status='ok' AND missing_runs + 1 >= ?",
+                (source, threshold),
+            )
+            return [url for (url,) in rows if url not in seen]
         gone = []
         with self._tx() as db:
             rows = db.execute(
@@ -443,14 +473,17 @@ class CrawlStore:
         ).fetchone()
         return PageState(*row) if row else None
 
-    def known_hash(self, content_hash: str, exclude_url: str) -> str | None:
-        """The URL of another live document with this exact content, if any."""
-        row = self._db.execute(
+    def known_hash(
+        self, content_hash: str, exclude_url: str, ignore: Container[str] = ()
+    ) -> str | None:
+        """The URL of another live document with this exact content, if any; URLs in
+        `ignore` (documents the running crawl is about to let go) do not count."""
+        rows = self._db.execute(
             """SELECT url FROM pages WHERE content_hash = ? AND url != ? AND status = 'ok'
-               AND document IS NOT NULL LIMIT 1""",
+               AND document IS NOT NULL LIMIT 100""",
             (content_hash, exclude_url),
-        ).fetchone()
-        return row[0] if row else None
+        )
+        return next((url for (url,) in rows if url not in ignore), None)
 
     def documents(self, source: str | None = None) -> Iterator[Document]:
         """Every live document, in URL order (so builds are deterministic)."""
@@ -461,6 +494,14 @@ class CrawlStore:
             args = (source,)
         for (data,) in self._db.execute(sql + " ORDER BY url", args):
             yield Document.from_json(data)
+
+    def document_count(self, source: str | None = None) -> int:
+        """Live documents (of `source`, or of all sources)."""
+        sql = "SELECT COUNT(*) FROM pages WHERE status = 'ok' AND document IS NOT NULL"
+        args: tuple = ()
+        if source:
+            sql, args = sql + " AND source = ?", (source,)
+        return int(self._db.execute(sql, args).fetchone()[0])
 
     def document_versions(self) -> Iterator[tuple[str, str, str]]:
         """(url, content_hash, fetched_at) of every live document, in URL order: what
@@ -543,3 +584,38 @@ class CrawlStore:
             if rep and not rep.get("failed") and run["ended_at"]:
                 return run["ended_at"]
         return None
+
+
+def _open_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection to an existing store. A WAL database wants to create its
+    `-shm` file even to read; in a folder the reader may not write (a server run with
+    read-only access to the data dir) it is opened `immutable` instead: as it is on
+    disk, which is what the last finished crawl left."""
+    if not path.is_file() or path.stat().st_size == 0:
+        raise StoreMissing(
+            f"no crawl store at {path} (missing or an empty file): run `kennisbank crawl`, "
+            "or restore the store from a backup"
+        )
+    uri = "file:" + urllib.parse.quote(str(path.resolve()))
+    db = None
+    try:
+        try:
+            db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30, isolation_level=None)
+            tables = _tables(db)
+        except sqlite3.OperationalError:
+            if db is not None:
+                db.close()
+            db = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+            tables = _tables(db)
+    except sqlite3.DatabaseError as exc:
+        if db is not None:
+            db.close()
+        raise StoreError(f"crawl store {path} cannot be read: {exc}") from exc
+    if "pages" not in tables:
+        db.close()
+        raise StoreError(f"crawl store {path} holds no crawl data (not a crawl store?)")
+    return db
+
+
+def _tables(db: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}

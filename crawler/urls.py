@@ -25,9 +25,33 @@ class BadURL(ValueError):
     """A URL the crawler will not fetch (scheme, length, syntax)."""
 
 
+def remove_dot_segments(path: str) -> str:
+    """RFC 3986, section 5.2.4: `/a/b/../c/./d` is `/a/c/d`. Never above the root."""
+    out: list[str] = []
+    segments = path.split("/")
+    for i, seg in enumerate(segments):
+        last = i == len(segments) - 1
+        if seg == ".":
+            if last:
+                out.append("")
+        elif seg == "..":
+            if len(out) > 1:
+                out.pop()
+            if last:
+                out.append("")
+        else:
+            out.append(seg)
+    result = "/".join(out)
+    if path.startswith("/") and not result.startswith("/"):
+        result = "/" + result
+    return result
+
+
 def _clean_path(path: str) -> str:
-    # Decode what needs no encoding, encode what must be, so %7E and ~ are one URL.
-    path = quote(unquote(path), safe="/:@!$&'()*+,;=-._~")
+    # Decode what needs no encoding, encode what must be, so %7E and ~ are one URL. Dot
+    # segments are resolved after decoding: `/x/%2e%2e/private` is `/private`, which is
+    # what a server (and urllib3) make of it, so robots.txt is checked on that path.
+    path = quote(remove_dot_segments(unquote(path)), safe="/:@!$&'()*+,;=-._~")
     return path or "/"
 
 

@@ -10,13 +10,14 @@ that the OS releases when a build dies.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,9 +26,10 @@ from tqdm import tqdm
 from whoosh import index as whoosh_index
 from whoosh.writing import LockError
 
+from crawler.filelock import FileLock, Locked
 from crawler.store import CrawlStore
 
-from . import embedding_step, neardup, vectors
+from . import embedding_step, integrity, neardup, vectors
 from .publications import PUBLICATIONS_FILE, find_publications, write_publications
 from .schema import build_schema, doc_id, index_fields
 from .suggest import VocabularyCounter
@@ -40,6 +42,10 @@ MANIFEST = "manifest.json"
 SKETCHES = "sketches.bin"
 LOCK_WAIT = 600.0
 KEEP_RECENT_SECONDS = 600
+# An update that would leave less than this share of the served index's documents is
+# refused unless the build was asked for with --rebuild (a lost or emptied crawl store,
+# a crawl that went wrong): the search must not empty itself silently.
+MIN_KEPT_SHARE = 0.5
 
 
 class IndexError_(Exception):
@@ -52,6 +58,10 @@ class IndexMissing(IndexError_):
 
 class IndexBusy(IndexError_):
     pass
+
+
+class IndexWouldShrink(IndexError_):
+    """The crawl store holds far fewer documents than the index serves."""
 
 
 @dataclass
@@ -87,28 +97,17 @@ def current_build(data_dir: Path) -> Path | None:
     return path if name and (path / BUILD_INFO).is_file() else None
 
 
-class _WriterLock:
-    def __init__(self, data_dir: Path, wait: float) -> None:
-        self.path = index_root(data_dir) / "write.lock"
-        self.wait = wait
-        self.fd = -1
-
-    def __enter__(self) -> _WriterLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        deadline = time.monotonic() + self.wait
-        while True:
-            try:
-                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return self
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    os.close(self.fd)
-                    raise IndexBusy("another index build is running; try again later") from None
-                time.sleep(0.2)
-
-    def __exit__(self, *exc: object) -> None:
-        os.close(self.fd)
+@contextmanager
+def _writer_lock(data_dir: Path, wait: float) -> Iterator[None]:
+    """One index writer per data dir (crawler/filelock.py)."""
+    try:
+        lock = FileLock(index_root(data_dir) / "write.lock", wait=wait).acquire()
+    except Locked:
+        raise IndexBusy("another index build is running; try again later") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _swap_in(root: Path, build_dir: Path) -> None:
@@ -161,6 +160,37 @@ def _same_schema(build_dir: Path) -> bool:
     return shape(old) == shape(build_schema())
 
 
+def _damaged(current: Path | None) -> bool:
+    """Whether the current build's files are damaged (then it is rebuilt, not updated)."""
+    problem = integrity.damage(current) if current is not None else None
+    if problem:
+        log.warning("index %s is damaged (%s): rebuilding it", current.name, problem)
+    return bool(problem)
+
+
+def _refuse_to_shrink(current: Path | None, documents: int, told: bool) -> None:
+    """Raise IndexWouldShrink when a build would drop most of the served documents and
+    nobody asked for it (`told`: --rebuild); IndexMissing when there is nothing at all
+    to build from."""
+    if not documents:
+        raise IndexMissing(
+            "the crawl store holds no documents: nothing to build an index from "
+            "(run `kennisbank crawl`, or restore the store from a backup)"
+        )
+    if told or current is None:
+        return
+    try:
+        before = BuildInfo.read(current).documents
+    except (OSError, ValueError, TypeError):
+        return  # a damaged build.json: nothing to compare with
+    if before and documents < before * MIN_KEPT_SHARE:
+        raise IndexWouldShrink(
+            f"the crawl store holds {documents} documents, the index {before}: not dropping "
+            "most of the index. Check the crawl store (`kennisbank status`); to build from "
+            "it anyway, run `kennisbank index --rebuild`"
+        )
+
+
 def _new_build_dir(root: Path) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     return root / f"build-{stamp}-{uuid.uuid4().hex[:6]}"
@@ -192,9 +222,12 @@ def update_index(
         raise IndexMissing(f"no crawl store at {store_path}: run `kennisbank crawl` first")
     root = index_root(data_dir)
     started = time.monotonic()
-    with _WriterLock(data_dir, lock_wait), CrawlStore(store_path) as store:
+    told = rebuild
+    with _writer_lock(data_dir, lock_wait), CrawlStore.reader(store_path) as store:
         _clean_unfinished(root)
         current = current_build(data_dir)
+        damaged = _damaged(current)
+        rebuild = rebuild or damaged
         if current is not None and not rebuild and not _same_schema(current):
             log.info("index %s has an older schema: rebuilding", current.name)
             rebuild = True
@@ -211,10 +244,13 @@ def update_index(
             urls[i], new_manifest[i] = url, content_hash
             fetched.append(fetched_at)
         fetched.sort()
+        _refuse_to_shrink(current, len(new_manifest), told)
         # Near-duplicate groups depend on every document, so they are regrouped on each
         # build, from sketches kept per build: only new and changed documents are
         # sketched again. A document whose group changed is re-indexed like a changed one.
-        old_sketches = {} if current is None else neardup.load_sketches(current / SKETCHES)
+        old_sketches = (
+            {} if current is None or damaged else neardup.load_sketches(current / SKETCHES)
+        )
         sketches: dict[str, tuple[str, tuple[int, ...]]] = {}
         for i, content_hash in new_manifest.items():
             kept = old_sketches.get(i)
@@ -328,6 +364,7 @@ def update_index(
                 json.dumps(new_manifest, sort_keys=True), encoding="utf-8"
             )
             (tmp_dir / BUILD_INFO).write_text(json.dumps(asdict(info), indent=1), encoding="utf-8")
+            integrity.write_checksums(tmp_dir)  # last: it covers every file above
             os.rename(tmp_dir, build_dir)
             _swap_in(root, build_dir)
         except BaseException:

@@ -22,7 +22,6 @@ count: pages with every query word the index knows, and pages matched by meaning
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -32,8 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
+from . import integrity
 from .autocomplete import Completion
-from .build import BuildInfo
+from .build import BuildInfo, IndexMissing
 from .correction import correction_for
 from .embedder import dense_status, get_embedder
 from .filters import YEAR_BOUNDS, filter_bits
@@ -140,13 +140,20 @@ class SearchIndex:
         # are seek()ed then read, so two threads reading at once get each other's bytes
         # (UnicodeDecodeError / unpickling garbage under load). Every read of the shared
         # searcher holds this lock; the GIL serialises the pure-Python search anyway.
-        self._reading = threading.RLock()
+        # It also turns errors from damaged index files into IndexCorrupt.
+        self._reading = integrity.GuardedLock(self.data_dir, expected=(QueryError, IndexMissing))
 
     def _current(self) -> IndexVersion:
         return self._versions.current()
 
+    def close(self) -> None:
+        """Close the files of the open index version."""
+        with self._reading:
+            self._versions.close()
+
     def info(self) -> BuildInfo:
-        return self._current().info
+        with self._reading:
+            return self._current().info
 
     def semantic(self) -> bool:
         """Whether the current index has passage embeddings to search by meaning."""

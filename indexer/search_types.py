@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .build import BuildInfo
+from .integrity import IndexDamaged
 
-
-class IndexCorrupt(Exception):
-    """The index on disk cannot be opened."""
+# The index on disk is damaged or cannot be opened (indexer/integrity.py).
+IndexCorrupt = IndexDamaged
 
 
 class QueryError(ValueError):

@@ -24,6 +24,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import EmptyIndexError
 from whoosh.index import IndexError as WhooshIndexError
 
+from . import integrity
 from .autocomplete import Completer
 from .bitsets import DocBits
 from .build import BuildInfo, IndexMissing, current_build
@@ -119,17 +120,23 @@ class Versions:
                     f"no index in {self.data_dir}: run `kennisbank crawl` and `kennisbank index`"
                 )
             if self._version is None or build != self._version.build:
+                integrity.check(build)  # CRC-32 of every file: a few GB/s
                 try:
                     version = IndexVersion(build)
                 except UNREADABLE as exc:
-                    raise IndexCorrupt(
-                        f"index {build} cannot be opened ({exc}); rebuild it with "
-                        "`kennisbank index --rebuild`"
-                    ) from exc
+                    raise IndexCorrupt(f"{build.name} cannot be opened: {exc}") from exc
                 # The old version closes itself once no request holds it any more.
                 self._version = version
                 log.info("serving index %s (%d documents)", build.name, version.info.documents)
             return self._version
+
+
+    def close(self) -> None:
+        """Close the open version's files now (a test or a tool that is done)."""
+        with self._lock:
+            version, self._version = self._version, None
+        if version is not None and not version.searcher.is_closed:
+            version.searcher.close()
 
 
 class Ranks:

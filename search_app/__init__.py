@@ -14,6 +14,7 @@ from indexer.build import IndexMissing
 from indexer.engine import IndexCorrupt, QueryError, SearchIndex
 
 from . import settings
+from .base_url import DEFAULT_BASE_URL, PublicBaseURL, configured_base_url
 from .errors import BadParameter, json_error
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,13 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "X-Frame-Options": "DENY",
 }
+# How long caches and feed readers may keep an answer: feeds change with each index
+# build, the OpenSearch description hardly ever.
+CACHE_CONTROL = {
+    "/feed.atom": "public, max-age=900",
+    "/opensearch.xml": "public, max-age=86400",
+}
+ALLOWED_METHODS = "GET, HEAD"
 
 
 class SafeJSONProvider(DefaultJSONProvider):
@@ -62,13 +70,19 @@ class AsciiQueryString:
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Create the app. Settings: DATA_DIR (default: --data-dir / $KENNISBANK_DATA)."""
+    """Create the app. Settings: DATA_DIR (default: --data-dir / $KENNISBANK_DATA),
+    BASE_URL (default: $KENNISBANK_BASE_URL, else http://127.0.0.1:8000)."""
     app = Flask(__name__)
     app.wsgi_app = AsciiQueryString(app.wsgi_app)
     app.json = SafeJSONProvider(app)
-    app.config.from_mapping(DATA_DIR=str(settings.resolve_data_dir(None)), JSON_SORT_KEYS=False)
+    app.config.from_mapping(
+        DATA_DIR=str(settings.resolve_data_dir(None)),
+        JSON_SORT_KEYS=False,
+        BASE_URL=configured_base_url(),
+    )
     if test_config:
         app.config.update(test_config)
+    app.wsgi_app = PublicBaseURL(app.wsgi_app, app.config["BASE_URL"] or DEFAULT_BASE_URL)
     data_dir = Path(app.config["DATA_DIR"])
     app.extensions["kennisbank.index"] = SearchIndex(data_dir)
     app.config["SAMPLE"] = settings.is_sample(data_dir)
@@ -85,6 +99,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     def _security_headers(response):
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
+        if response.status_code == 200 and request.path in CACHE_CONTROL:
+            response.headers.setdefault("Cache-Control", CACHE_CONTROL[request.path])
         return response
 
     register_error_handlers(app)
@@ -121,6 +137,20 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(QueryError)
     def _bad_parameter(exc):
         return _error(str(exc), str(exc), 400)
+
+    @app.before_request
+    def _no_options():
+        # GET and HEAD only, OPTIONS included (Flask would answer it with 200): there
+        # is no cross-origin API to describe.
+        if request.method != "OPTIONS":
+            return None
+        if _wants_json():
+            response = json_error("methode niet toegestaan", 405)
+        else:
+            body = render_template("error.html", message="Methode niet toegestaan.", status=405)
+            response = app.response_class(body, status=405)
+        response.headers["Allow"] = ALLOWED_METHODS
+        return response
 
     @app.errorhandler(IndexMissing)
     @app.errorhandler(IndexCorrupt)

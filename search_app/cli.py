@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -28,6 +29,7 @@ from indexer.build import IndexError_, update_index
 from indexer.engine import IndexCorrupt, SearchIndex
 
 from . import pipeline, settings
+from .base_url import BASE_URL_ENV, configured_base_url, parse_base_url
 
 log = logging.getLogger("kennisbank")
 
@@ -224,7 +226,9 @@ def scheduler(
     try:
         config = load_sources(sources_path)
         sources = pipeline.select_sources(config, only)
-    except ConfigError as exc:
+        if sample:
+            pipeline.refuse_sample_over_real_data(data_dir)
+    except (ConfigError, StoreError) as exc:
         _fail(str(exc), 2)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_args: stop.set())
@@ -241,7 +245,7 @@ def scheduler(
                 quiet=quiet,
                 progress=False,
             )
-        except (CrawlLocked, StoreError, IndexError_, OSError) as exc:
+        except (CrawlLocked, ConfigError, StoreError, IndexError_, OSError) as exc:
             log.error("crawl failed: %s", exc)
 
     if not quiet:
@@ -300,6 +304,13 @@ def index(data_dir: Path, rebuild: bool, quiet: bool) -> None:
     is_flag=True,
     help="Build the index if there is none (the sample corpus on a first start), then stop.",
 )
+@click.option(
+    "--base-url",
+    default=None,
+    callback=lambda ctx, param, value: _base_url(value),
+    help="Public address for absolute links (feeds, OpenSearch, redirects), e.g. "
+    "https://kennisbank.example.be (default: $KENNISBANK_BASE_URL, else http://HOST:PORT).",
+)
 def serve(
     data_dir: Path,
     host: str,
@@ -308,6 +319,7 @@ def serve(
     workers: int,
     access_log: str | None,
     build_only: bool,
+    base_url: str | None,
 ) -> None:
     """Serve the search UI and API: waitress for one process, gunicorn's pre-fork for
     --workers > 1 (Linux). With no index yet, build one from the bundled sample corpus
@@ -315,6 +327,9 @@ def serve(
     from .serving import ServingError, serve_one, serve_workers
 
     _setup_logging(False)
+    # Absolute links never come from the Host header (search_app/base_url.py); the
+    # worker processes inherit the setting through the environment.
+    os.environ[BASE_URL_ENV] = base_url or f"http://{host}:{port}"
     started = time.monotonic()
     try:
         prepared = pipeline.ensure_index(
@@ -340,6 +355,16 @@ def serve(
             serve_one(data_dir, host, port, threads)
     except (ServingError, OSError) as exc:
         _fail(str(exc))
+
+
+def _base_url(value: str | None) -> str | None:
+    value = configured_base_url(value)
+    if value is not None:
+        try:
+            parse_base_url(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from exc
+    return value
 
 
 @main.command()

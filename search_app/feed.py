@@ -72,7 +72,7 @@ def feed():
     _sub(root, "subtitle", f"Nieuwste documenten bij deze zoekopdracht ({stream.total} in totaal)")
     updated_el = _sub(root, "updated", _rfc3339(stream.index.built_at))
     _sub(root, "link", rel="self", href=request.url)
-    _sub(root, "link", rel="alternate", type="text/html", href=request.host_url + "?" + params)
+    _sub(root, "link", rel="alternate", type="text/html", href=request.url_root + "?" + params)
     author = _sub(root, "author")
     _sub(author, "name", "Kennisbank jeugdbeleid")
     _sub(root, "generator", "Kennisbank jeugdbeleid")

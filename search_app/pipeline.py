@@ -8,9 +8,10 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawler.config import Source, SourcesFile
+from crawler.config import ConfigError, Source, SourcesFile
 from crawler.crawl import Crawler, RunReport, crawl_lock
 from crawler.store import CrawlStore
+from indexer import integrity
 from indexer.build import BuildInfo, current_build, update_index
 from indexer.engine import SearchIndex
 
@@ -30,6 +31,21 @@ def select_sources(config: SourcesFile, only: tuple[str, ...] | list[str]) -> li
     return [config.get(n) for n in only] if only else list(config.sources)
 
 
+def refuse_sample_over_real_data(data_dir: Path) -> None:
+    """`--sample` crawls the bundled mirror into the data dir, where its documents
+    replace the real ones; only a sample data dir (or a new one) may get that."""
+    store = data_dir / "crawl.sqlite"
+    if settings.is_sample(data_dir) or not store.is_file() or store.stat().st_size == 0:
+        return
+    with CrawlStore.reader(store) as db:
+        documents = db.document_count()
+    if documents:
+        raise ConfigError(
+            f"{data_dir} holds {documents} crawled documents that are not the sample: "
+            "crawl the sample into another --data-dir"
+        )
+
+
 def crawl_and_index(
     data_dir: Path,
     config: SourcesFile,
@@ -44,6 +60,7 @@ def crawl_and_index(
     """One crawl of `sources` (the bundled mirror when `sample`), then the incremental
     index update; shared by `crawl` and `scheduler`."""
     if sample:
+        refuse_sample_over_real_data(data_dir)
         report = bootstrap.crawl_sample(
             data_dir, sources_file=sources_file, only=[s.name for s in sources], progress=progress
         )
@@ -101,7 +118,8 @@ def ensure_index(data_dir: Path, *, progress: bool = False, announce=None) -> Pr
             announce("Eerste start: de voorbeeldcollectie wordt gecrawld en geïndexeerd …")
             _report, info = bootstrap.build_sample(data_dir, progress=progress)
             prepared = Prepared("sample", info.documents)
-    SearchIndex(data_dir).info()  # fail now, clearly, if the index cannot be opened
+    integrity.check(current_build(data_dir))  # fail now, clearly, if it is damaged
+    SearchIndex(data_dir).info()  # ... or cannot be opened
     return prepared
 
 
@@ -112,10 +130,12 @@ def status(data_dir: Path, runs: int = 5) -> dict:
     out: dict = {"data_dir": str(data_dir), "sample": settings.is_sample(data_dir)}
     store_path = data_dir / "crawl.sqlite"
     if store_path.exists():  # never create a store just to say that it is empty
-        with CrawlStore(store_path) as store:
+        with CrawlStore.reader(store_path) as store:  # never writes: read-only dirs work
             out["pages"] = store.counts()
             out["runs"] = store.last_runs(runs)
-    if current_build(data_dir) is not None:
+    build = current_build(data_dir)
+    if build is not None:
+        integrity.check(build)
         index = SearchIndex(data_dir)
         out["index"] = index.info().__dict__
         out["meaning"] = index.meaning_status()

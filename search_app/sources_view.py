@@ -125,7 +125,7 @@ def sources_overview(
     runs: list[dict] = []
     store_path = Path(data_dir) / "crawl.sqlite"
     if store_path.exists():  # never create a store just to show that it is empty
-        with CrawlStore(store_path) as store:
+        with CrawlStore.reader(store_path) as store:  # read-only: the server never writes
             runs = store.last_runs(RUNS_READ)
     return [source_status(s, runs, documents.get(s.name, 0), now) for s in config.sources]
 

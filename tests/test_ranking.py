@@ -12,7 +12,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 
 from crawler.store import CrawlStore, Document
-from indexer import feedback, vectors
+from indexer import feedback, integrity, vectors
 from indexer.build import current_build, update_index
 from indexer.engine import IndexCorrupt, SearchIndex, SearchRequest
 from indexer.feedback import EXPANSION_TERMS, FEEDBACK_DOCS, centroid, expansion_terms
@@ -220,6 +220,7 @@ def test_an_index_of_several_segments_ranks_and_sorts_across_them(tmp_path):
         writer.add_document(**index_fields(doc, ""))
     writer.commit(merge=False)
     assert write_missing(build) == 1 and len(_vector_files(build)) == 2
+    integrity.write_checksums(build)  # changed behind the builder's back: record it
 
     with ix.searcher() as searcher:
         assert len(searcher.reader().leaf_readers()) == 2

@@ -79,6 +79,9 @@ class Servers:
         )
 
     def crawl(self, source: Source, **crawler_args):
+        # The "public" server stands in for a public site: only its port counts as
+        # public; every other loopback port (the internal server) stays refused.
+        crawler_args.setdefault("assume_public", {("127.0.0.1", _port(self.public))})
         crawler = Crawler(
             self.data_dir / "crawl.sqlite", SETTINGS, polite=False, progress=False, **crawler_args
         )
@@ -171,8 +174,11 @@ def test_routed_crawl_refuses_when_told_to(servers):
         max_pages=20,
         follow_only=(re.compile(r"^https?://[^/]+/$"),),
     )
-    report = servers.crawl(source, route=servers.public.url, allow_private=False)
-    assert report.counts["error:unsafe_redirect"] == 1
+    report = servers.crawl(
+        source, route=servers.public.url, allow_private=False, assume_public=frozenset()
+    )
+    assert len(servers.public.requests) == 0  # not even robots.txt
+    assert report.counts["error:unsafe_address"] == 1
     routed = servers.crawl(source, route=servers.public.url)
     assert routed.counts["error:unsafe_redirect"] == 0
 
