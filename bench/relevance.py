@@ -124,24 +124,33 @@ def recall(ranked: list[str], grades: dict[str, int], k: int = K_RECALL) -> floa
     return len(relevant & set(ranked[:k])) / len(relevant) if relevant else 0.0
 
 
+def capped_recall(ranked: list[str], grades: dict[str, int], k: int = K_RECALL) -> float:
+    """BEIR's R_cap@k: found / min(k, relevant), so a query with more than k relevant
+    pages can still reach 1."""
+    relevant = {u for u, g in grades.items() if g >= 1}
+    return len(relevant & set(ranked[:k])) / min(k, len(relevant)) if relevant else 0.0
+
+
 @dataclass
 class Scores:
     ndcg: float
     mrr: float
     recall: float
     per_query: dict[str, float]  # qid -> nDCG@10
+    capped: float = 0.0  # R_cap@20
 
 
 def evaluate(ranker: Ranker, queries: list[JudgedQuery]) -> Scores:
-    n, m, r, per = 0.0, 0.0, 0.0, {}
+    n, m, r, c, per = 0.0, 0.0, 0.0, 0.0, {}
     for q in queries:
         ranked = ranker(q.text)
         per[q.qid] = ndcg(ranked, q.grades)
         n += per[q.qid]
         m += mrr(ranked, q.grades)
         r += recall(ranked, q.grades)
+        c += capped_recall(ranked, q.grades)
     count = len(queries) or 1
-    return Scores(n / count, m / count, r / count, per)
+    return Scores(n / count, m / count, r / count, per, c / count)
 
 
 def recall_ceiling(queries: list[JudgedQuery], k: int = K_RECALL) -> float:
@@ -452,10 +461,10 @@ def pin(results: dict[str, dict[str, Scores]]) -> None:
 def format_table(scores: dict[str, Scores], documents: int, queries: int, title: str) -> str:
     lines = [
         f"{title}: {queries} judged queries, {documents} documents",
-        f"{'engine':30} {'nDCG@10':>8} {'MRR@10':>8} {'R@20':>8}",
+        f"{'engine':30} {'nDCG@10':>8} {'MRR@10':>8} {'R@20':>8} {'Rcap@20':>8}",
     ]
     for name, s in scores.items():
-        lines.append(f"{name:30} {s.ndcg:8.3f} {s.mrr:8.3f} {s.recall:8.3f}")
+        lines.append(f"{name:30} {s.ndcg:8.3f} {s.mrr:8.3f} {s.recall:8.3f} {s.capped:8.3f}")
     best = max(s.ndcg for n, s in scores.items() if n in BASELINES)
     lines.append(f"hybrid / best stock baseline nDCG@10: {scores[HYBRID].ndcg / best:.2f}x")
     lines.append(
@@ -472,6 +481,9 @@ def main(argv: list[str] | None = None) -> int:
         "--data-dir", type=Path, help="a data dir built from the sample corpus (default: build one)"
     )
     parser.add_argument("--per-query", action="store_true", help="also print nDCG@10 per query")
+    parser.add_argument(
+        "--write", action="store_true", help="also write the tables to BENCHMARKS.md"
+    )
     parser.add_argument(
         "--pin",
         action="store_true",
@@ -506,10 +518,24 @@ def main(argv: list[str] | None = None) -> int:
         if args.pin:
             pin(results)
         documents = len(load_docs(data_dir))
+        tables = []
         for name, scores in results.items():
             queries = load_judgments(SETS[name])
-            print(format_table(scores, documents, len(queries), name))
-            print(f"Recall@20 ceiling of these judgments: {recall_ceiling(queries):.3f}\n")
+            table = format_table(scores, documents, len(queries), name)
+            table += f"\nRecall@20 ceiling of these judgments: {recall_ceiling(queries):.3f}"
+            print(table + "\n")
+            tables.append(table)
+        if args.write:
+            from bench.report import update_section
+
+            body = (
+                "Written by `python -m bench relevance --write`: every engine on the same "
+                "sample index in one run; documents shown as one hit are judged as that hit. "
+                "The tuning set is what the language resources and the ranking constants were "
+                "tuned on; the held-out set was written before any ranking was seen and never "
+                "tuned on.\n\n```\n" + "\n\n".join(tables) + "\n```\n"
+            )
+            update_section("relevance", "Relevance: tuning and held-out queries", body)
             if args.per_query:
                 names = list(scores)
                 print("qid  " + " ".join(f"{n[:10]:>10}" for n in names) + "  query")
