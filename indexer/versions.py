@@ -130,7 +130,6 @@ class Versions:
                 log.info("serving index %s (%d documents)", build.name, version.info.documents)
             return self._version
 
-
     def close(self) -> None:
         """Close the open version's files now (a test or a tool that is done)."""
         with self._lock:
