@@ -220,12 +220,15 @@ def test_film_page_requests_nothing_from_a_third_party(page):
     check_accessibility(page)
 
 
-def test_pdf_hit_is_marked(page, artifacts):
+def test_a_publication_and_its_pdf_are_one_hit(page, artifacts):
     _go(page, "/?q=handboek+jeugdraad")
-    hit = page.locator(".hit", has=page.locator("h2 .label.pdf")).first
+    titles = page.locator(".hit h2 a").all_inner_texts()
+    assert titles.count("Handboek voor de jeugdraad: van advies tot actie") == 1
+    hit = page.locator(".hit", has=page.locator(".bijlage .label.pdf")).first
     expect(hit).to_be_visible()
+    expect(hit.locator(".bijlage a")).to_contain_text("pagina")
     hit.screenshot(path=str(artifacts / "pdf-hit.png"))
-    hit.locator("h2 a").click()
+    hit.locator(".bijlage a").click()
     page.wait_for_url(re.compile(r"/doc/"))
     expect(page.locator(".opgeslagen h3").first).to_be_visible()
     page.screenshot(path=str(artifacts / "documentpagina-pdf.png"), full_page=True)
