@@ -257,6 +257,25 @@ def _block_text(node: Tag) -> str:
     return "\n".join(line for line in lines if line)
 
 
+_EMBEDS = (
+    (re.compile(r"^(?:https?:)?//(?:www\.)?youtube(?:-nocookie)?\.com/embed/([\w-]+)"),
+     "https://www.youtube.com/watch?v={}"),
+    (re.compile(r"^(?:https?:)?//player\.vimeo\.com/video/(\d+)"), "https://vimeo.com/{}"),
+)  # fmt: skip
+
+
+def _video(iframe: Tag, page_title: str) -> dict | None:
+    """An embedded video as its title and the video site's own page (not the player),
+    so the reader follows a plain link instead of loading a third-party player."""
+    src = (iframe.get("src") or "").strip()
+    for pattern, page in _EMBEDS:
+        m = pattern.match(src)
+        if m:
+            title = " ".join((iframe.get("title") or page_title).split())
+            return {"title": title[:300], "url": page.format(m.group(1))}
+    return None
+
+
 def _split_values(text: str) -> list[str]:
     return [v.strip(" .;:") for v in re.split(r"[,;|]", text) if v.strip(" .;:")]
 
@@ -541,9 +560,9 @@ def extract_html(
             if rule.selector and soup.select_one(rule.selector) is not None:
                 doc_type = rule.doc_type
                 break
+    videos = [v for v in (_video(el, title) for el in page.tags["iframe"]) if v]
     if doc_type is None:
-        videos = (el for el in page.tags["iframe"] if re.search("youtu|vimeo", el.get("src") or ""))
-        doc_type = "filmpje" if next(videos, None) is not None else None
+        doc_type = "filmpje" if videos else None
     doc_type = doc_type or source.default_type
 
     if selected is not None:
@@ -570,6 +589,7 @@ def extract_html(
         audience=audience,
         headings=headings,
         content_type="text/html",
+        videos=videos,
     )
     doc.content_hash = document_hash(doc)
     return Extracted(doc, links, canonical, noindex, nofollow, method, selector_missed)

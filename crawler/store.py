@@ -95,6 +95,8 @@ class Document:
     headings: list[str] = field(default_factory=list)
     content_type: str = "text/html"
     language: str = "nl"
+    # Videos the page embeds: {"title", "url"} with the video site's own page as url.
+    videos: list[dict] = field(default_factory=list)
     pages: int | None = None  # a PDF's page count
     size: int | None = None  # a PDF's size in bytes
 

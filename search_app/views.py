@@ -368,18 +368,18 @@ def _search_context(doc_id: str) -> dict | None:
     return context
 
 
-def _headings(url: str) -> list[str]:
-    """The page's headings as the crawler recorded them (the index keeps only the text)."""
+def _crawled(url: str):
+    """The page as the crawler recorded it, for what the index does not keep (its
+    headings, its videos); None when the store is not there or cannot be read."""
     store_path = Path(current_app.config["DATA_DIR"]) / "crawl.sqlite"
     if not store_path.exists():
-        return []
+        return None
     try:
-        with CrawlStore(store_path) as store:
-            doc = store.document(url)
+        with CrawlStore.reader(store_path) as store:
+            return store.document(url)
     except StoreError as exc:
-        log.warning("headings of %s unavailable: %s", url, exc)
-        return []
-    return list(doc.headings) if doc is not None else []
+        log.warning("the crawl record of %s is unavailable: %s", url, exc)
+        return None
 
 
 @bp.get("/doc/<doc_id>")
@@ -392,7 +392,8 @@ def document(doc_id: str):
         abort(404)
     context = _search_context(doc_id)
     terms = context["terms"] if context else frozenset()
-    headings = [] if doc.content_type == PDF else _headings(doc.url)
+    crawled = _crawled(doc.url)
+    headings = [] if doc.content_type == PDF or crawled is None else list(crawled.headings)
     blocks = blocks_for(doc.text, doc.content_type, headings, doc.title)
 
     def filter_url(name: str, value: str) -> str:
@@ -401,6 +402,7 @@ def document(doc_id: str):
     return render_template(
         "document.html",
         doc=doc,
+        videos=list(crawled.videos) if crawled is not None else [],
         blocks=blocks,
         mark=lambda text: marked(text, terms),
         context=context,

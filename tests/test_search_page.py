@@ -284,12 +284,18 @@ def test_pdf_text_is_rejoined_into_paragraphs_with_headings_and_lists(client):
 
 
 def test_film_page_shows_title_and_link_without_embedding(client):
-    film = client.get("/api/v1/search?type=filmpje&per_page=1").get_json()["results"][0]
+    films = client.get("/api/v1/search?type=filmpje&per_page=100").get_json()["results"]
+    film = next(f for f in films if f["url"].endswith("/speelruimte-door-kinderogen"))
     html = _html(client, f"/doc/{film['id']}")
     section = re.search(r'<section class="film".*?</section>', html, re.S).group(0)
-    assert f"Filmpje: {film['title']}" in unescape(section)
-    assert f'href="{film["url"]}"' in section
-    assert "<iframe" not in html and "youtube" not in html.lower()
+    # The video's own title and its page on the video site: a plain link, no player.
+    link = re.search(r'<a class="filmlink" href="([^"]+)"[^>]*>▶ ([^<]+)</a>', section)
+    assert link.groups() == (
+        "https://www.youtube.com/watch?v=Hs5pZc8YtAe",
+        "Speelruimte door kinderogen",
+    )
+    assert f'href="{film["url"]}"' in section  # and the partner's own page
+    assert "<iframe" not in html and not re.search(r'src="https?://', html)
 
 
 def test_a_publication_is_one_hit_with_its_pdf(client):

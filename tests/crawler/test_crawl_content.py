@@ -265,3 +265,23 @@ def _vvsg_source():
     from crawler.config import load_sources
 
     return load_sources(Path(app_settings.SOURCES_FILE)).get("vvsg")
+
+
+def test_embedded_videos_are_recorded_as_links_to_the_video_site():
+    from crawler.config import CrawlSettings, Source
+    from crawler.extract import extract_html
+
+    html = b"""<html><head><title>Filmpje: de jeugdraad</title></head><body><main>
+    <h1>Filmpje: de jeugdraad</h1><p>Drie jongeren vertellen waarom ze in de jeugdraad
+    zitten en wat ze er al bereikten in hun gemeente.</p>
+    <iframe src="https://www.youtube-nocookie.com/embed/Ab3_x-9Kq1c"
+      title="Zo werkt onze jeugdraad"></iframe>
+    <iframe src="https://player.vimeo.com/video/123456"></iframe>
+    <iframe src="https://kaart.example.be/embed/1" title="Een kaart"></iframe>
+    </main></body></html>"""
+    source = Source(name="t", title="T", start_urls=["https://t.be/"], allowed_domains=["t.be"])
+    doc = extract_html(html, "https://t.be/film", source, CrawlSettings()).document
+    assert doc.videos == [
+        {"title": "Zo werkt onze jeugdraad", "url": "https://www.youtube.com/watch?v=Ab3_x-9Kq1c"},
+        {"title": "Filmpje: de jeugdraad", "url": "https://vimeo.com/123456"},
+    ]
