@@ -428,9 +428,24 @@ def status(data_dir: Path, as_json: bool) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "json", "jsonl", "ris", "bibtex"]),
+    type=click.Choice(["csv", "json", "jsonl", "ris", "bibtex", "xlsx"]),
     default="csv",
     show_default=True,
+    help="xlsx needs --output.",
+)
+@click.option(
+    "--delimiter",
+    type=click.Choice(["comma", "semicolon"]),
+    default="comma",
+    show_default=True,
+    help="csv: semicolon for Excel set to Dutch or Belgian conventions.",
+)
+@click.option(
+    "--headers",
+    type=click.Choice(["en", "nl"]),
+    default="en",
+    show_default=True,
+    help="nl: Dutch column headers, type labels and source names (csv, xlsx).",
 )
 @click.option(
     "--output",
@@ -468,6 +483,8 @@ def export(
     with_text: bool,
     limit: int,
     exported_at: str | None,
+    delimiter: str,
+    headers: str,
 ) -> None:
     """Export the whole result set of a search, with provenance (same as the web export)."""
     from werkzeug.datastructures import MultiDict
@@ -475,7 +492,7 @@ def export(
     from indexer.build import IndexMissing
 
     from .errors import BadParameter
-    from .export import Export, parse_exported_at, write_export
+    from .export import DELIMITERS, XLSX, Export, parse_exported_at, write_export
     from .params import parse_search_args
 
     args = MultiDict([("q", query), ("sort", sort)])
@@ -499,7 +516,11 @@ def export(
             cap=limit,
             with_text=with_text,
             exported_at=parse_exported_at(exported_at),
+            delimiter=DELIMITERS[delimiter],
+            dutch=headers == "nl",
         )
+        if fmt == XLSX and output is None:
+            raise BadParameter("XLSX is een binair bestand: geef --output op")
         companion = write_export(job, output, sys.stdout)
     except BadParameter as exc:
         _fail(str(exc), 2)

@@ -58,7 +58,7 @@ from .results import EXPORT_FIELDS, export_record
 log = logging.getLogger(__name__)
 
 FORMATS = ("csv", "json", "jsonl", "ris", "bibtex")
-XLSX = "xlsx"  # binary: the web export only (search_app/xlsx.py)
+XLSX = "xlsx"  # binary: a download or a file (search_app/xlsx.py)
 DELIMITERS = {"comma": ",", "semicolon": ";"}
 # headers=nl: the columns as a Dutch reader names them.
 DUTCH_HEADERS = {
@@ -259,8 +259,10 @@ def _meta(export: Export) -> Iterator[str]:
     yield json.dumps(export.provenance(), ensure_ascii=False, indent=1) + "\n"
 
 
-def _csv_cell(value) -> str:
-    # A hit's PDF and copies are objects in JSON; a spreadsheet cell gets their URLs.
+def cell_value(value) -> str | int | float:
+    """A record's value as a spreadsheet cell (CSV, XLSX): lists joined, a hit's PDF and
+    copies (objects in JSON) as their URLs, text made inert where it would start a
+    formula."""
     if isinstance(value, dict):
         return spreadsheet_safe(value.get("url", ""))
     if isinstance(value, list):
@@ -281,7 +283,7 @@ def _csv(export: Export) -> Iterator[str]:
         buffer.seek(0)
         buffer.truncate()
         record["snippet"] = plain(record["snippet"])
-        writer.writerow([_csv_cell(record[c]) for c in columns])
+        writer.writerow([cell_value(record[c]) for c in columns])
         yield buffer.getvalue()
 
 
@@ -467,6 +469,15 @@ def parse_exported_at(value: str | None) -> str | None:
 def write_export(export: Export, output: Path | None, stdout) -> Path | None:
     """Write `export` to `output` (or the `stdout` text stream) and, for csv and ris
     into a file, the companion `.meta.json`. Returns the companion's path, if any."""
+    if export.fmt == XLSX:
+        from .xlsx import xlsx_bytes
+
+        if output is None:
+            raise BadParameter("XLSX is een binair bestand: geef een uitvoerbestand op")
+        tmp = output.with_name(output.name + ".part")
+        tmp.write_bytes(xlsx_bytes(export))
+        tmp.replace(output)
+        return None
     if output is None:
         for chunk in export.chunks():
             stdout.write(chunk)

@@ -15,8 +15,7 @@ from datetime import UTC, date, datetime
 
 import xlsxwriter
 
-from .cells import spreadsheet_safe
-from .export import Export, plain
+from .export import Export, cell_value, plain
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATE_COLUMNS = frozenset({"date"})
@@ -45,9 +44,9 @@ def _utc(value: str | None) -> datetime | None:
 
 
 def _text(value) -> str:
-    if isinstance(value, list):
-        value = "; ".join(value)
-    return spreadsheet_safe("" if value is None else str(value))[:MAX_CELL]
+    # One rule for every spreadsheet cell: lists joined, a PDF or copy as its URL, made
+    # inert where it would start a formula (search_app/export.py).
+    return str(cell_value(value))[:MAX_CELL]
 
 
 def xlsx_bytes(export: Export) -> bytes:

@@ -77,3 +77,37 @@ def test_ris_and_bibtex_name_the_source_by_its_title(client):
     assert entries and {e["publisher"] for e in entries} <= TITLES
     library = bibtexparser.parse_string(_get(client, format="bibtex").data.decode("utf-8"))
     assert {e["publisher"] for e in library.entries} <= TITLES
+
+
+def test_the_command_line_writes_the_same_researcher_formats(client, sample_data, tmp_path):
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+
+    from search_app.cli import main
+
+    runner = CliRunner()
+    out = tmp_path / "jeugdraad.csv"
+    done = runner.invoke(
+        main,
+        ["export", "--data-dir", str(sample_data), "-q", "jeugdraad", "--delimiter",
+         "semicolon", "--headers", "nl", "-o", str(out)],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    web = client.get(
+        "/export", query_string={"q": "jeugdraad", "format": "csv", "delimiter": "semicolon",
+                                 "headers": "nl"},
+    ).data  # fmt: skip
+    assert out.read_bytes() == web  # the same code path, the same bytes
+    book = tmp_path / "jeugdraad.xlsx"
+    done = runner.invoke(
+        main, ["export", "--data-dir", str(sample_data), "-q", "jeugdraad", "--format", "xlsx",
+               "-o", str(book)],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    rows = list(load_workbook(book, read_only=True).worksheets[0].iter_rows(values_only=True))
+    total = client.get("/api/v1/search?q=jeugdraad").get_json()["total"]
+    assert len(rows) == total + 1
+    refused = runner.invoke(
+        main, ["export", "--data-dir", str(sample_data), "-q", "x", "--format", "xlsx"]
+    )
+    assert refused.exit_code == 2 and "--output" in refused.output
