@@ -23,6 +23,7 @@ import logging
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +38,8 @@ from .schema import doc_id
 
 log = logging.getLogger(__name__)
 
-SHIPPED_CACHE = Path(__file__).resolve().parent.parent / "corpus" / "embeddings" / "sample-e5.npz"
+# The sample corpus's vectors, package data of `corpus` (so a wheel install has them).
+SHIPPED_CACHE = Path(str(files("corpus").joinpath("embeddings", "sample-e5.npz")))
 # Passages per call into the model, gathered across documents.
 BATCH_PASSAGES = 32
 __all__ = ["CACHE_FILE", "EmbedReport", "dense_up_to_date", "embed_build"]
