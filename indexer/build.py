@@ -29,7 +29,7 @@ from whoosh.writing import LockError
 from crawler.filelock import FileLock, Locked
 from crawler.store import CrawlStore
 
-from . import embedding_step, integrity, neardup, vectors
+from . import embedding_step, integrity, neardup, vectors_write
 from .publications import PUBLICATIONS_FILE, find_publications, write_publications
 from .schema import build_schema, doc_id, index_fields
 from .suggest import VocabularyCounter
@@ -332,8 +332,8 @@ def update_index(
                 writer.cancel()
                 raise
             ix.close()
-            # The ranking's arrays of each new segment (indexer/vectors.py).
-            vectors.write_missing(tmp_dir)
+            # The ranking's arrays of each new segment (indexer/vectors_write.py).
+            vectors_write.write_missing(tmp_dir)
             write_publications(tmp_dir, find_publications(store))
             # Passage vectors for search by meaning (indexer/embedding_step.py).
             embedding_step.embed_build(
