@@ -258,35 +258,6 @@ class CrawlStore:
             )
         return changed
 
-    def insert_documents(self, docs: list[Document], *, http_status: int = 200) -> int:
-        """Bulk-insert fresh documents in one transaction (new or replaced rows, no
-        change tracking): for generated benchmark corpora, where `save_document`'s
-        one-commit-per-page would dominate. Returns the number written."""
-        rows = [
-            (
-                d.url,
-                d.source,
-                http_status,
-                d.url,
-                d.content_hash,
-                d.fetched_at,
-                d.fetched_at,
-                d.fetched_at,
-                "[]",
-                d.to_json(),
-            )
-            for d in docs
-        ]
-        with self._tx() as db:
-            db.executemany(
-                """INSERT OR REPLACE INTO pages(url, source, status, http_status, final_url,
-                       content_hash, first_seen, last_fetched, last_changed, failures,
-                       missing_runs, links, document)
-                   VALUES (?, ?, 'ok', ?, ?, ?, ?, ?, ?, 0, 0, ?, ?)""",
-                rows,
-            )
-        return len(rows)
-
     def replace_document(self, doc: Document) -> None:
         """Rewrite a live document in place (crawler/boilerplate.py strips template
         lines from documents stored before it knew them)."""
