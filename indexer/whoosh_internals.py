@@ -107,9 +107,17 @@ def check_sample(searcher, segments, position_fields) -> None:
     chosen.add(len(leaves) - 1)
     for s in sorted(chosen)[:CHECK_SEGMENTS]:
         leaf = leaves[s][0]
+        live = np.ones(leaf.doc_count_all(), dtype=bool)
+        if leaf.has_deletions():
+            live[:] = False
+            live[np.fromiter(leaf.all_doc_ids(), dtype=np.int64)] = True
         for fieldname, field in segments[s][1].items():
+            if field.doc_count != len(live):
+                raise IndexFormatUnknown(
+                    f"{fieldname}: {field.doc_count} documents, not {len(live)}"
+                )
             for i in _sample_terms(field.post_ends):
-                _check_term(leaf, fieldname, field, i, fieldname in position_fields)
+                _check_term(leaf, fieldname, field, i, live, fieldname in position_fields)
 
 
 def _sample_terms(post_ends: np.ndarray) -> list[int]:
@@ -127,7 +135,9 @@ def _sample_terms(post_ends: np.ndarray) -> list[int]:
     return sorted(p for p in picks if counts[p] <= CHECK_MAX_POSTINGS)
 
 
-def _check_term(leaf, fieldname: str, field, i: int, with_positions: bool) -> None:
+def _check_term(
+    leaf, fieldname: str, field, i: int, live: np.ndarray, with_positions: bool
+) -> None:
     text = field.term_text(i)
     ids, weights, keys = [], [], []
     m = leaf.postings(fieldname, text)
@@ -139,8 +149,6 @@ def _check_term(leaf, fieldname: str, field, i: int, with_positions: bool) -> No
             keys.extend((docnum << 32) | p for p in m.value_as("positions"))
         m.next()
     mine = field.postings(i, 0)
-    live = np.zeros(field.doc_count, dtype=bool)
-    live[np.fromiter(leaf.all_doc_ids(), dtype=np.int64)] = True
     kept = live[mine.docs]
     where = f"{fieldname}:{text.decode('utf-8', 'replace')!r}"
     if mine.docs[kept].tolist() != ids:
