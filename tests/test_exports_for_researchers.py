@@ -104,7 +104,9 @@ def test_the_command_line_writes_the_same_researcher_formats(client, sample_data
                "-o", str(book)],
     )  # fmt: skip
     assert done.exit_code == 0, done.output
-    rows = list(load_workbook(book, read_only=True).worksheets[0].iter_rows(values_only=True))
+    workbook = load_workbook(book, read_only=True)  # read-only keeps the file open
+    rows = list(workbook.worksheets[0].iter_rows(values_only=True))
+    workbook.close()
     total = client.get("/api/v1/search?q=jeugdraad").get_json()["total"]
     assert len(rows) == total + 1
     refused = runner.invoke(
