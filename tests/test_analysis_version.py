@@ -80,6 +80,12 @@ def test_an_edited_word_list_forces_a_rebuild(tmp_path, monkeypatch, caplog):
     shutil.copytree(Path(str(analysis.LANG_DIR)), lang)
     with (lang / "stopwords-nl.txt").open("a", encoding="utf-8") as fh:
         fh.write("gemeenteraad\n")
+    # The word lists themselves are loaded (and cached for the process) from the real
+    # folder first: only the hash is to see the edited copy, no later test.
+    for load in (analysis.stopwords, analysis.stem_overrides, analysis.lexicon):
+        load()
+    analysis._lexicon_stems()
+    analysis._lexicon_prefixes()
     monkeypatch.setattr(analysis, "LANG_DIR", lang)
     # Nothing changed in the store: without the hash this would be "unchanged".
     with caplog.at_level(logging.INFO, logger="indexer.build"):
