@@ -42,6 +42,8 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from bs4 import BeautifulSoup  # noqa: E402
+
 from bench.crawl import SOURCES, _visible_words, crawl_once, fetch_all, true_texts, words  # noqa: E402
 from bench.report import md_table, update_section  # noqa: E402
 from crawler.boilerplate import learn_texts  # noqa: E402
@@ -60,15 +62,32 @@ class BenchmarkMissing(Exception):
 
 
 def _ours(generic: str, *, selectors: bool) -> Extractor:
+    """The crawler's extraction. `generic`: "precision" is the product's path for pages
+    without a configured selector (trafilatura, then `<main>`/`<article>`); "container"
+    is the path before it (`<main>`/`<article>` first, then trafilatura), kept here
+    only for the comparison: it is the product's path with the page's first `<main>`,
+    else `<article>`, given as the content selector."""
+    if generic not in ("precision", "container"):
+        raise ValueError(f"unknown generic path {generic!r}")
     settings = CrawlSettings()
 
     def run(html: str, body: bytes, url: str, source: Source) -> str:
         if not selectors:
-            source = dataclasses.replace(source, content_selector=None, remove=())
-        doc = extract_html(body, url, source, settings, generic=generic, keep_noindex=True).document
+            source = dataclasses.replace(source, content_selector=_container_first(html, generic))
+            source = dataclasses.replace(source, remove=())
+        doc = extract_html(body, url, source, settings, keep_noindex=True).document
         return doc.text if doc is not None else ""
 
     return run
+
+
+def _container_first(html: str, generic: str) -> str | None:
+    """The selector of the old generic path: `main` where the page has one, else
+    `article`, else none (then trafilatura)."""
+    if generic != "container":
+        return None
+    soup = BeautifulSoup(html, "lxml")
+    return next((tag for tag in ("main", "article") if soup.find(tag) is not None), None)
 
 
 def _trafilatura(**options) -> Extractor:

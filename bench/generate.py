@@ -25,6 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.store_fill import insert_documents
 from crawler.store import CrawlStore, Document
 
 log = logging.getLogger(__name__)
@@ -185,10 +186,10 @@ def generate(
         for i in range(n):
             batch.append(make_document(pool, seed, i))
             if len(batch) >= BATCH:
-                store.insert_documents(batch)
+                insert_documents(store, batch)
                 batch = []
         if batch:
-            store.insert_documents(batch)
+            insert_documents(store, batch)
     return store_path
 
 

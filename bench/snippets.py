@@ -23,6 +23,7 @@ import threading
 import time
 from pathlib import Path
 
+from bench.store_fill import insert_documents
 from crawler.store import CrawlStore, Document
 
 
@@ -54,7 +55,7 @@ def build(data_dir: Path, hits: int) -> None:
     long_text = " ".join(f"De jeugdraad vergadert voor de {i}e keer." for i in range(hits))
     docs.append(_doc("https://bench.example/lang", "Lange pagina", long_text))
     with CrawlStore(data_dir / "crawl.sqlite") as store:
-        store.insert_documents(docs)
+        insert_documents(store, docs)
     update_index(data_dir, rebuild=True, progress=False)
 
 

@@ -143,16 +143,10 @@ def check_nesting(html: str, limit: int = MAX_NESTING) -> None:
 
 
 # How the main text was found: the configured selector, the generic path
-# (trafilatura), or a `<main>`/`<article>` container without a selector.
+# (trafilatura), or, where trafilatura finds nothing, a `<main>`/`<article>` container.
 METHOD_SELECTOR = "selector"
 METHOD_GENERIC = "generic"
 METHOD_CONTAINER = "container"
-
-# The generic paths `extract_html` can take when no configured selector matched:
-# "precision" (the default: trafilatura for precision, then `<main>`/`<article>`) and
-# "container" (the path before it: `<main>`/`<article>` first, then trafilatura),
-# kept so the benchmark can set the two side by side.
-GENERIC_PATHS = ("precision", "container")
 
 
 @dataclass
@@ -437,11 +431,11 @@ def _drop_metadata_lines(text: str, page: _Page, source: Source) -> str:
 
 
 def _generic_text(
-    html: str, url: str, page: _Page, container: Tag | None, source: Source, path: str
+    html: str, url: str, page: _Page, container: Tag | None, source: Source
 ) -> tuple[str, list[str], str]:
-    """Main text where no configured selector matched: (text, headings, method)."""
-    if path == "container" and container is not None:
-        return (*_container_text(container, source), METHOD_CONTAINER)
+    """Main text where no configured selector matched: (text, headings, method).
+    Trafilatura first (it keeps less boilerplate), the `<main>`/`<article>` container
+    where it finds nothing."""
     text = trafilatura_text(html, url)
     if not text.strip() and container is not None:
         return (*_container_text(container, source), METHOD_CONTAINER)
@@ -489,17 +483,13 @@ def extract_html(
     content_type_header: str = "",
     robots_header: str = "",
     fetched_at: str | None = None,
-    generic: str = "precision",
     keep_noindex: bool = False,
 ) -> Extracted:
     """Turn an HTML response into a document, links and directives.
 
-    `generic` picks the path for pages without a matching configured selector
-    (one of `GENERIC_PATHS`); `keep_noindex` extracts the document of a noindex page
-    all the same. Only the benchmark sets either.
+    `keep_noindex` extracts the document of a noindex page all the same (the
+    extraction benchmark measures every page of a mirror).
     """
-    if generic not in GENERIC_PATHS:
-        raise ValueError(f"unknown generic path {generic!r}")
     html = decode_html(body, content_type_header)
     check_is_text(html)
     check_nesting(html)
@@ -569,7 +559,7 @@ def extract_html(
         text, headings = _container_text(selected, source)
         method = METHOD_SELECTOR
     else:
-        text, headings, method = _generic_text(html, url, page, container, source, generic)
+        text, headings, method = _generic_text(html, url, page, container, source)
     text = text.strip()
     if title and text.startswith(title):
         text = text[len(title) :].lstrip()

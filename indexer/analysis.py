@@ -14,6 +14,7 @@ class with plain attributes; the word lists and the stemmer are loaded lazily by
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -24,6 +25,29 @@ from nltk.stem.snowball import DutchStemmer
 from whoosh.analysis import Analyzer, Filter, Token, Tokenizer
 
 LANG_DIR = files("corpus").joinpath("lang")
+
+# Raise by one whenever the code of the analysis changes what terms a text becomes (the
+# tokenizer, the filters, the stemming rules): a build records it (`analysis_record`),
+# and an update of a build made with another version rebuilds from scratch instead of
+# mixing two analyses in one index. Edits of the word lists in corpus/lang are noticed
+# by their hash and need no bump.
+ANALYSIS_VERSION = 1
+
+# Pinned import paths. Whoosh pickles the analyzer's classes into every index's table of
+# contents by module and name: `indexer.analysis.DutchTokenizer`,
+# `indexer.analysis.DutchStopFilter`, `indexer.analysis.DecompoundFilter` and
+# `indexer.analysis.DutchStemFilter` (and `indexer.schema.ListKeyword`). Renaming or
+# moving one of them, or giving one an attribute that an old pickle lacks, makes every
+# existing index unopenable. They stay here under these names for good; if the code must
+# move, leave the name here as an alias. tests/test_old_index.py opens an index built by
+# an earlier release to hold this.
+PINNED_CLASSES = (
+    "indexer.analysis.DutchTokenizer",
+    "indexer.analysis.DutchStopFilter",
+    "indexer.analysis.DecompoundFilter",
+    "indexer.analysis.DutchStemFilter",
+    "indexer.schema.ListKeyword",
+)
 
 # Shortest part a compound may be split into, and shortest word worth trying to split.
 MIN_PART = 3
@@ -74,6 +98,22 @@ def read_lines(name: str) -> list[str]:
             if line:
                 lines.append(line)
     return lines
+
+
+def lang_hash() -> str:
+    """A hash of every word-list file in corpus/lang (names and bytes), read through
+    importlib.resources like the lists themselves."""
+    digest = hashlib.blake2b(digest_size=16)
+    for item in sorted(LANG_DIR.iterdir(), key=lambda entry: entry.name):
+        if item.is_file() and not item.name.startswith("."):
+            digest.update(item.name.encode("utf-8") + b"\0")
+            digest.update(item.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def analysis_record() -> dict[str, int | str]:
+    """What a build records of the analysis it was made with (`indexer/build.py`)."""
+    return {"analysis_version": ANALYSIS_VERSION, "lang_hash": lang_hash()}
 
 
 @lru_cache(maxsize=1)
@@ -287,6 +327,7 @@ def _modifier_of(word: str) -> str | None:
     return split[0] if split else None
 
 
+# Pinned import path (PINNED_CLASSES above): never rename or move.
 class DutchTokenizer(Tokenizer):
     """Splits Dutch text into tokens, keeping URLs, e-mail addresses, domains, abbreviations with
     dots (o.a. -> oa) and number ranges whole, and resolving hyphenated and suspended compounds
@@ -424,6 +465,7 @@ def _complete_leading(text: str, matches: list[re.Match[str]], index: int) -> tu
 # --- filters ---------------------------------------------------------------------------------
 
 
+# Pinned import path (PINNED_CLASSES above): never rename or move.
 class DutchStopFilter(Filter):
     """Marks stopwords (corpus/lang/stopwords-nl.txt) and tokens shorter than ``minsize``, like
     whoosh's StopFilter, but reads the list lazily so the pickled schema holds no word list."""
@@ -443,6 +485,7 @@ class DutchStopFilter(Filter):
                 yield t
 
 
+# Pinned import path (PINNED_CLASSES above): never rename or move.
 class DecompoundFilter(Filter):
     """After each compound, emits its parts at the same position (the whole word comes first).
 
@@ -471,6 +514,7 @@ class DecompoundFilter(Filter):
                     t.boost = boost
 
 
+# Pinned import path (PINNED_CLASSES above): never rename or move.
 class DutchStemFilter(Filter):
     """Stems every token: stem-override dictionary, else nltk's Dutch Snowball stemmer; cached."""
 

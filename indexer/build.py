@@ -29,7 +29,7 @@ from whoosh.writing import LockError
 from crawler.filelock import FileLock, Locked
 from crawler.store import CrawlStore
 
-from . import embedding_step, integrity, neardup, vectors
+from . import analysis, embedding_step, integrity, neardup, vectors_write
 from .publications import PUBLICATIONS_FILE, find_publications, write_publications
 from .schema import build_schema, doc_id, index_fields
 from .suggest import VocabularyCounter
@@ -76,6 +76,10 @@ class BuildInfo:
     crawl_first: str | None
     crawl_last: str | None
     mode: str  # "rebuild" | "update" | "unchanged"
+    # The analysis the build was made with (indexer/analysis.py analysis_record); a
+    # build.json without them (an older build) counts as another analysis.
+    analysis_version: int = 0
+    lang_hash: str = ""
 
     @classmethod
     def read(cls, build_dir: Path) -> BuildInfo:
@@ -211,6 +215,22 @@ def _copy_build(src: Path, dst: Path) -> None:
                 shutil.copy2(item, dst / item.name)
 
 
+@dataclass
+class _Plan:
+    """What a build will do, decided from (url, hash) pairs before any document is read."""
+
+    current: Path | None
+    mode: str  # "rebuild" | "update"
+    urls: dict[str, str]  # doc id -> url
+    old_manifest: dict[str, str]  # doc id -> content hash (and duplicate group)
+    new_manifest: dict[str, str]
+    fetched: list[str]  # fetch times, sorted
+    sketches: dict[str, tuple[str, tuple[int, ...]]]
+    groups: dict[str, str]
+    changed_ids: list[str]
+    removed_ids: list[str]
+
+
 def update_index(
     data_dir: Path, *, rebuild: bool = False, progress: bool = True, lock_wait: float = LOCK_WAIT
 ) -> BuildInfo:
@@ -222,149 +242,26 @@ def update_index(
         raise IndexMissing(f"no crawl store at {store_path}: run `kennisbank crawl` first")
     root = index_root(data_dir)
     started = time.monotonic()
-    told = rebuild
     with _writer_lock(data_dir, lock_wait), CrawlStore.reader(store_path) as store:
         _clean_unfinished(root)
         current = current_build(data_dir)
-        damaged = _damaged(current)
-        rebuild = rebuild or damaged
-        if current is not None and not rebuild and not _same_schema(current):
-            log.info("index %s has an older schema: rebuilding", current.name)
-            rebuild = True
-        old_manifest: dict[str, str] = {}
-        if current is not None and not rebuild:
-            old_manifest = json.loads((current / MANIFEST).read_text(encoding="utf-8"))
-        # Plan from (url, hash) only: holding every document would take gigabytes at
-        # 100k documents. The documents themselves are streamed below.
-        urls: dict[str, str] = {}
-        new_manifest: dict[str, str] = {}
-        fetched = []
-        for url, content_hash, fetched_at in store.document_versions():
-            i = doc_id(url)
-            urls[i], new_manifest[i] = url, content_hash
-            fetched.append(fetched_at)
-        fetched.sort()
-        _refuse_to_shrink(current, len(new_manifest), told)
-        # Near-duplicate groups depend on every document, so they are regrouped on each
-        # build, from sketches kept per build: only new and changed documents are
-        # sketched again. A document whose group changed is re-indexed like a changed one.
-        old_sketches = (
-            {} if current is None or damaged else neardup.load_sketches(current / SKETCHES)
-        )
-        sketches: dict[str, tuple[str, tuple[int, ...]]] = {}
-        for i, content_hash in new_manifest.items():
-            kept = old_sketches.get(i)
-            if kept is not None and kept[0] == content_hash:
-                sketches[i] = kept
-        del old_sketches
-        missing = [i for i in new_manifest if i not in sketches]
-        word_ids: dict[str, int] = {}
-        docs_to_sketch = (
-            (store.document(urls[i]) for i in missing)
-            if len(missing) < len(new_manifest) // 2
-            else (d for d in store.documents() if doc_id(d.url) not in sketches)
-        )
-        for doc in docs_to_sketch:
-            if doc is not None:
-                i = doc_id(doc.url)
-                sketches[i] = (new_manifest[i], neardup.sketch(doc.text, word_ids))
-        groups = neardup.group_sketches({i: sk for i, (_, sk) in sketches.items()})
-        for i, group in groups.items():
-            if i in new_manifest:
-                new_manifest[i] += f" dup:{group}"
-        changed_ids = [i for i, h in new_manifest.items() if old_manifest.get(i) != h]
-        removed_ids = [i for i in old_manifest if i not in new_manifest]
-        mode = "rebuild" if current is None or rebuild else "update"
+        plan = _plan(store, current, told=rebuild)
         if (
-            mode == "update"
-            and not changed_ids
-            and not removed_ids
+            plan.mode == "update"
+            and not plan.changed_ids
+            and not plan.removed_ids
             and embedding_step.dense_up_to_date(current)
         ):
             info = BuildInfo.read(current)
             info.mode, info.added, info.updated, info.removed = "unchanged", 0, 0, 0
             return info
-
         build_dir = _new_build_dir(root)
         tmp_dir = build_dir.with_name("." + build_dir.name + ".tmp")
         try:
-            if mode == "rebuild":
-                tmp_dir.mkdir(parents=True)
-                ix = whoosh_index.create_in(str(tmp_dir), build_schema())
-            else:
-                _copy_build(current, tmp_dir)
-                ix = whoosh_index.open_dir(str(tmp_dir))
-            try:
-                # Segments as separate files, not one compound file: Whoosh reads a
-                # compound segment's parts into memory (BytesIO copies of the postings
-                # and columns, ~0.4 GB per server process at 100k documents), separate
-                # files are read from the OS page cache, shared between processes.
-                writer = ix.writer(limitmb=256, compound=False)
-            except LockError as exc:  # only a foreign process writing into our folder
-                raise IndexBusy(f"index folder is locked: {exc}") from exc
-            try:
-                for i in removed_ids:
-                    writer.delete_by_term("id", i)
-                if mode == "update":
-                    changed = (store.document(urls[i]) for i in changed_ids)
-                else:
-                    changed = store.documents()
-                # Surface words for spelling suggestions (indexer/suggest.py).
-                vocabulary = VocabularyCounter()
-                for doc in tqdm(
-                    changed,
-                    total=len(changed_ids),
-                    desc="index",
-                    unit="doc",
-                    disable=not progress,
-                    leave=False,
-                ):
-                    if doc is None:  # gone from the store since the plan was made
-                        continue
-                    group = groups.get(doc_id(doc.url), "")
-                    vocabulary.add(doc.title, doc.text)
-                    if mode == "update":
-                        writer.update_document(**index_fields(doc, group))
-                    else:
-                        writer.add_document(**index_fields(doc, group))
-                writer.commit(optimize=mode == "rebuild")
-            except BaseException:
-                writer.cancel()
-                raise
-            ix.close()
-            # The ranking's arrays of each new segment (indexer/vectors.py).
-            vectors.write_missing(tmp_dir)
-            write_publications(tmp_dir, find_publications(store))
-            # Passage vectors for search by meaning (indexer/embedding_step.py).
-            embedding_step.embed_build(
-                store,
-                tmp_dir,
-                hashes=new_manifest,
-                urls=urls,
-                previous_build=current,
-                cache_path=data_dir / embedding_step.CACHE_FILE,
-                progress=progress,
-            )
-            added = sum(1 for i in changed_ids if i not in old_manifest)
-            info = BuildInfo(
-                version=build_dir.name.removeprefix("build-"),
-                built_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
-                documents=len(new_manifest),
-                added=added,
-                updated=len(changed_ids) - added,
-                removed=len(removed_ids),
-                seconds=round(time.monotonic() - started, 3),
-                crawl_first=fetched[0] if fetched else None,
-                crawl_last=fetched[-1] if fetched else None,
-                mode=mode,
-            )
-            vocabulary.write(tmp_dir, previous=tmp_dir if mode == "update" else None)
-            neardup.save_sketches(tmp_dir / SKETCHES, sketches)
-            (tmp_dir / MANIFEST).write_text(
-                json.dumps(new_manifest, sort_keys=True), encoding="utf-8"
-            )
-            (tmp_dir / BUILD_INFO).write_text(json.dumps(asdict(info), indent=1), encoding="utf-8")
-            integrity.write_checksums(tmp_dir)  # last: it covers every file above
+            vocabulary = _write_segments(store, tmp_dir, plan, progress)
+            _write_derived(store, tmp_dir, plan, data_dir / embedding_step.CACHE_FILE, progress)
+            info = _build_info(build_dir, plan, started)
+            _write_metadata(tmp_dir, plan, info, vocabulary)
             os.rename(tmp_dir, build_dir)
             _swap_in(root, build_dir)
         except BaseException:
@@ -374,7 +271,7 @@ def update_index(
         _clean_old_builds(root, keep)
         log.info(
             "index %s: %d documents (%d added, %d updated, %d removed) in %.1fs",
-            mode,
+            plan.mode,
             info.documents,
             info.added,
             info.updated,
@@ -382,3 +279,206 @@ def update_index(
             info.seconds,
         )
         return info
+
+
+def _plan(store: CrawlStore, current: Path | None, *, told: bool) -> _Plan:
+    """Decide between rebuild and update and which documents change. `told`: the
+    caller asked for --rebuild."""
+    damaged = _damaged(current)
+    rebuild = told or damaged or _outdated(current)
+    old_manifest: dict[str, str] = {}
+    if current is not None and not rebuild:
+        old_manifest = json.loads((current / MANIFEST).read_text(encoding="utf-8"))
+    urls, new_manifest, fetched = _store_versions(store)
+    _refuse_to_shrink(current, len(new_manifest), told)
+    old_sketches = {} if current is None or damaged else neardup.load_sketches(current / SKETCHES)
+    sketches = _sketches(store, old_sketches, new_manifest, urls)
+    del old_sketches
+    groups = neardup.group_sketches({i: sk for i, (_, sk) in sketches.items()})
+    for i, group in groups.items():
+        if i in new_manifest:
+            new_manifest[i] += f" dup:{group}"
+    return _Plan(
+        current=current,
+        mode="rebuild" if current is None or rebuild else "update",
+        urls=urls,
+        old_manifest=old_manifest,
+        new_manifest=new_manifest,
+        fetched=fetched,
+        sketches=sketches,
+        groups=groups,
+        changed_ids=[i for i, h in new_manifest.items() if old_manifest.get(i) != h],
+        removed_ids=[i for i in old_manifest if i not in new_manifest],
+    )
+
+
+def _outdated(current: Path | None) -> bool:
+    """Whether the served build cannot be updated in place: an older schema, or another
+    analysis (ANALYSIS_VERSION or the word lists in corpus/lang) than this code's.
+    Says why in the log."""
+    if current is None:
+        return False
+    if not _same_schema(current):
+        log.info("index %s has an older schema: rebuilding", current.name)
+        return True
+    try:
+        old = BuildInfo.read(current)
+    except (OSError, ValueError, TypeError):
+        return False  # a damaged build.json: integrity.damage has had its say
+    now = analysis.analysis_record()
+    if old.analysis_version != now["analysis_version"]:
+        log.info(
+            "index %s was built with analysis version %s, this code has %s: rebuilding",
+            current.name,
+            old.analysis_version,
+            now["analysis_version"],
+        )
+        return True
+    if old.lang_hash != now["lang_hash"]:
+        log.info(
+            "index %s was built with other word lists (corpus/lang changed): rebuilding",
+            current.name,
+        )
+        return True
+    return False
+
+
+def _store_versions(store: CrawlStore) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """(doc id -> url, doc id -> content hash, sorted fetch times) of the store. Plan
+    from (url, hash) only: holding every document would take gigabytes at 100k
+    documents. The documents themselves are streamed later."""
+    urls: dict[str, str] = {}
+    manifest: dict[str, str] = {}
+    fetched = []
+    for url, content_hash, fetched_at in store.document_versions():
+        i = doc_id(url)
+        urls[i], manifest[i] = url, content_hash
+        fetched.append(fetched_at)
+    fetched.sort()
+    return urls, manifest, fetched
+
+
+def _sketches(
+    store: CrawlStore,
+    old: dict[str, tuple[str, tuple[int, ...]]],
+    manifest: dict[str, str],
+    urls: dict[str, str],
+) -> dict[str, tuple[str, tuple[int, ...]]]:
+    """Near-duplicate sketches of every document. Groups depend on every document, so
+    they are regrouped on each build, from sketches kept per build: only new and
+    changed documents are sketched again. A document whose group changed is re-indexed
+    like a changed one."""
+    sketches: dict[str, tuple[str, tuple[int, ...]]] = {}
+    for i, content_hash in manifest.items():
+        kept = old.get(i)
+        if kept is not None and kept[0] == content_hash:
+            sketches[i] = kept
+    missing = [i for i in manifest if i not in sketches]
+    word_ids: dict[str, int] = {}
+    docs_to_sketch = (
+        (store.document(urls[i]) for i in missing)
+        if len(missing) < len(manifest) // 2
+        else (d for d in store.documents() if doc_id(d.url) not in sketches)
+    )
+    for doc in docs_to_sketch:
+        if doc is not None:
+            i = doc_id(doc.url)
+            sketches[i] = (manifest[i], neardup.sketch(doc.text, word_ids))
+    return sketches
+
+
+def _write_segments(
+    store: CrawlStore, tmp_dir: Path, plan: _Plan, progress: bool
+) -> VocabularyCounter:
+    """Write the Whoosh index into `tmp_dir`: a new one (rebuild) or a hard-linked copy
+    of the current build with the changes applied (update). Returns the surface words of
+    the documents written, for spelling suggestions (indexer/suggest.py)."""
+    if plan.mode == "rebuild":
+        tmp_dir.mkdir(parents=True)
+        ix = whoosh_index.create_in(str(tmp_dir), build_schema())
+    else:
+        _copy_build(plan.current, tmp_dir)
+        ix = whoosh_index.open_dir(str(tmp_dir))
+    try:
+        # Segments as separate files, not one compound file: Whoosh reads a compound
+        # segment's parts into memory (BytesIO copies of the postings and columns, ~0.4
+        # GB per server process at 100k documents), separate files are read from the OS
+        # page cache, shared between processes.
+        writer = ix.writer(limitmb=256, compound=False)
+    except LockError as exc:  # only a foreign process writing into our folder
+        raise IndexBusy(f"index folder is locked: {exc}") from exc
+    vocabulary = VocabularyCounter()
+    try:
+        for i in plan.removed_ids:
+            writer.delete_by_term("id", i)
+        if plan.mode == "update":
+            changed = (store.document(plan.urls[i]) for i in plan.changed_ids)
+            add = writer.update_document
+        else:
+            changed = store.documents()
+            add = writer.add_document
+        for doc in tqdm(
+            changed,
+            total=len(plan.changed_ids),
+            desc="index",
+            unit="doc",
+            disable=not progress,
+            leave=False,
+        ):
+            if doc is None:  # gone from the store since the plan was made
+                continue
+            vocabulary.add(doc.title, doc.text)
+            add(**index_fields(doc, plan.groups.get(doc_id(doc.url), "")))
+        writer.commit(optimize=plan.mode == "rebuild")
+    except BaseException:
+        writer.cancel()
+        raise
+    ix.close()
+    return vocabulary
+
+
+def _write_derived(
+    store: CrawlStore, tmp_dir: Path, plan: _Plan, embed_cache: Path, progress: bool
+) -> None:
+    """The files derived from the new segments and the store: the ranking's arrays
+    (indexer/vectors_write.py), the publications, the passage vectors for search by
+    meaning (indexer/embedding_step.py)."""
+    vectors_write.write_missing(tmp_dir)
+    write_publications(tmp_dir, find_publications(store))
+    embedding_step.embed_build(
+        store,
+        tmp_dir,
+        hashes=plan.new_manifest,
+        urls=plan.urls,
+        previous_build=plan.current,
+        cache_path=embed_cache,
+        progress=progress,
+    )
+
+
+def _build_info(build_dir: Path, plan: _Plan, started: float) -> BuildInfo:
+    added = sum(1 for i in plan.changed_ids if i not in plan.old_manifest)
+    return BuildInfo(
+        version=build_dir.name.removeprefix("build-"),
+        built_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
+        documents=len(plan.new_manifest),
+        added=added,
+        updated=len(plan.changed_ids) - added,
+        removed=len(plan.removed_ids),
+        seconds=round(time.monotonic() - started, 3),
+        crawl_first=plan.fetched[0] if plan.fetched else None,
+        crawl_last=plan.fetched[-1] if plan.fetched else None,
+        mode=plan.mode,
+        **analysis.analysis_record(),
+    )
+
+
+def _write_metadata(
+    tmp_dir: Path, plan: _Plan, info: BuildInfo, vocabulary: VocabularyCounter
+) -> None:
+    """Our own files of a build, checksums last: they cover every file above."""
+    vocabulary.write(tmp_dir, previous=tmp_dir if plan.mode == "update" else None)
+    neardup.save_sketches(tmp_dir / SKETCHES, plan.sketches)
+    (tmp_dir / MANIFEST).write_text(json.dumps(plan.new_manifest, sort_keys=True), encoding="utf-8")
+    (tmp_dir / BUILD_INFO).write_text(json.dumps(asdict(info), indent=1), encoding="utf-8")
+    integrity.write_checksums(tmp_dir)

@@ -3,7 +3,7 @@
 A youth officer types two or three words; the pages that answer the need use more
 (a page on "jongeren en de gemeenteraadsverkiezingen" also says stembus, memorandum,
 kandidaten). The first ranking's top FEEDBACK_DOCS pages are taken as relevant, their
-most telling terms (`indexer/vectors.py` keeps the FORWARD_TERMS best of each page) are
+most telling terms (`indexer/vectors_write.py` keeps the FORWARD_TERMS best of each page) are
 weighed with Bo1 (Amati's divergence from randomness: frequent in those pages, rare in
 the collection), and the EXPANSION_TERMS best, other than the query's own, are scored
 like query words at FEEDBACK_WEIGHT of their weight. They only re-order the pages the
@@ -29,7 +29,7 @@ import numpy as np
 from whoosh import query as wq
 
 from .ranking import Ranker, Scored, top
-from .vectors import forward_weight
+from .vectors_read import forward_weight
 
 FEEDBACK_DOCS = 5
 EXPANSION_TERMS = 10

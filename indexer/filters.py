@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import reduce
 from operator import or_
 
+from .facets import BY_NAME
 from .schema import FACET_FIELDS
 from .search_types import QueryError, SearchRequest
 
@@ -20,7 +21,9 @@ def filter_bits(v, req: SearchRequest) -> dict[str, int]:
             raise QueryError(f"unknown filter {name!r}")
         if not values:
             continue
-        keys = [str(int(x)) for x in values if str(x).isdigit()] if name == "year" else values
+        # A number facet's keys are the index's own spelling of the number ("2025").
+        numeric = BY_NAME[name].numeric
+        keys = [str(int(x)) for x in values if str(x).isdigit()] if numeric else values
         out[name] = reduce(or_, (facets[name].get(str(k), 0) for k in keys), 0)
     if req.year_from is not None or req.year_to is not None:
         low = req.year_from if req.year_from is not None else YEAR_BOUNDS[0]

@@ -27,14 +27,14 @@ import threading
 import zlib
 from pathlib import Path
 
-from .vectors import PREFIX as VECTOR_PREFIX
+from .vectors_file import PREFIX as VECTOR_PREFIX
 
 log = logging.getLogger(__name__)
 
 CHECKSUMS = "checksums.json"
 # Files that check themselves and are not in the checksums: the ranking arrays are
 # recomputed from the postings when their file is missing, renewed when it is of an
-# older version, and refused with a clear error when damaged (indexer/vectors.py).
+# older version, and refused with a clear error when damaged (indexer/vectors_file.py).
 SELF_CHECKED = (VECTOR_PREFIX,)
 MESSAGE = "index damaged: run `kennisbank index --rebuild`"
 _CHUNK = 1024 * 1024

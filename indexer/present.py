@@ -15,6 +15,7 @@ from operator import and_
 from whoosh import query as wq
 
 from . import snippets
+from .facets import BY_NAME
 from .schema import FACET_FIELDS
 from .search_types import Attachment, Copy, FacetValue, Hit
 
@@ -129,10 +130,7 @@ def facet_values(name: str, groups: dict, selected: list[str], limit: int) -> li
         counts[str(key)] = counts.get(str(key), 0) + count
     for value in selected:  # a selected value always shows, even at 0
         counts.setdefault(value, 0)
-    if name == "year":
-        ordered = sorted(counts.items(), key=lambda kv: kv[0], reverse=True)
-    else:
-        ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ordered = BY_NAME[name].order(counts)
     return [FacetValue(v, c, v in selected) for v, c in ordered[:limit]]
 
 

@@ -1,4 +1,4 @@
-"""Scores a query over the whole index at once, with numpy on `indexer/vectors.py`.
+"""Scores a query over the whole index at once, with numpy on `indexer/vectors_read.py`.
 
 The query tree is the one `indexer/query.py` builds (Whoosh query objects, so the
 syntax, the analysis and the snippets' words have one source); here it is evaluated
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh import query as wq
 
-from .vectors import TermPostings, VectorIndex
+from .vectors_read import TermPostings, VectorIndex
 
 B = 0.75
 K1 = 1.2

@@ -26,6 +26,9 @@ __all__ = ["FACET_FIELDS", "MULTI_VALUED", "build_schema", "doc_id", "index_fiel
 FIELD_BOOSTS = {"title": 2.0, "headings": 1.0, "description": 0.5, "body": 1.0}
 
 
+# Pinned import path: Whoosh pickles this class into every index as
+# `indexer.schema.ListKeyword` (see indexer/analysis.py PINNED_CLASSES); never rename or
+# move it.
 class ListKeyword(fields.KEYWORD):
     """A comma-separated keyword field whose values are also stored as a list column."""
 

@@ -34,7 +34,9 @@ from .schema import FACET_FIELDS, MULTI_VALUED
 from .search_types import IndexCorrupt
 from .semantic import open_dense
 from .suggest import VOCABULARY_FILE, Suggester
-from .vectors import VectorFileError, VectorIndex
+from .vectors_file import VectorFileError
+from .vectors_read import VectorIndex
+from .whoosh_internals import InternalsError
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,7 @@ UNREADABLE = (
     struct.error,
     pickle.UnpicklingError,
     VectorFileError,
+    InternalsError,
 )
 
 
@@ -65,7 +68,11 @@ class IndexVersion:
         try:
             self.info = BuildInfo.read(build)
             self.bits = DocBits(self.searcher, FACET_FIELDS, MULTI_VALUED)
-            self.ranker = Ranker(VectorIndex(build, self.searcher))
+            vectors = VectorIndex(build, self.searcher)
+            # The arrays were read from Whoosh's private layout: a sample must agree
+            # with its public API before anything is ranked on them.
+            vectors.check()
+            self.ranker = Ranker(vectors)
             self.ranks = Ranks(self.searcher)
             self.groups = Groups.read(build, self.searcher, self.ranks.ids)
             self.dense = open_dense(build, self.ranks.ids)

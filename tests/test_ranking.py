@@ -1,4 +1,4 @@
-"""The array ranking (indexer/ranking.py on indexer/vectors.py) against Whoosh itself:
+"""The array ranking (indexer/ranking.py on indexer/vectors_read.py) against Whoosh itself:
 the same BM25F scores and the same phrase matches on the sample index; the vector files
 follow the segments through updates, deletions and damage."""
 
@@ -12,21 +12,16 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 
 from crawler.store import CrawlStore, Document
-from indexer import feedback, integrity, vectors
+from indexer import feedback, integrity, vectors_file, vectors_write
 from indexer.build import current_build, update_index
 from indexer.engine import IndexCorrupt, SearchIndex, SearchRequest
 from indexer.feedback import EXPANSION_TERMS, FEEDBACK_DOCS, centroid, expansion_terms
 from indexer.query import build_query, parse_user_query
 from indexer.ranking import Ranker, ordered, top
 from indexer.schema import index_fields
-from indexer.vectors import (
-    FORWARD_TERMS,
-    PREFIX,
-    SUFFIX,
-    VectorIndex,
-    forward_weight,
-    write_missing,
-)
+from indexer.vectors_file import FORWARD_TERMS, PREFIX, SUFFIX
+from indexer.vectors_read import VectorIndex, forward_weight
+from indexer.vectors_write import write_missing
 
 
 @pytest.fixture(scope="module")
@@ -286,23 +281,21 @@ def test_an_older_vector_file_still_serves_and_is_renewed_by_the_next_build(tmp_
     texts = [f"Een speelstraat in wijk {n}: buren spelen mee op straat. " * 4 for n in range(6)]
     _, build = _indexed(tmp_path, texts)
     (name,) = _vector_files(build)
-    count, arrays = vectors._read(build / name)
+    count, arrays = vectors_file.read(build / name)
     old = {k: np.array(v) for k, v in arrays.items() if ".fwd_" not in k}
-    monkeypatch.setattr(vectors, "VERSION", 1)
-    vectors._write(build / name, count, old)
-    monkeypatch.undo()
+    vectors_file.write(build / name, count, old, version=1)
     result = SearchIndex(tmp_path).search(SearchRequest(query="speelstraat"))
     assert result.total == 6  # served, without feedback lists
     assert write_missing(build) == 1 and write_missing(build) == 0
-    assert "body.fwd_terms" in vectors._read(build / name)[1]
+    assert "body.fwd_terms" in vectors_file.read(build / name)[1]
 
 
 def test_positions_read_in_small_batches_are_the_same(whoosh_and_ranker, monkeypatch):
     searcher, _ = whoosh_and_ranker
     leaf = searcher.reader().leaf_readers()[0][0]
-    whole = vectors.segment_arrays(leaf)
-    monkeypatch.setattr(vectors._FieldLists, "BATCH", 500)
-    batched = vectors.segment_arrays(leaf)
+    whole = vectors_write.segment_arrays(leaf)
+    monkeypatch.setattr(vectors_write._FieldLists, "BATCH", 500)
+    batched = vectors_write.segment_arrays(leaf)
     assert whole.keys() == batched.keys()
     for name, arr in whole.items():
         assert np.array_equal(arr, batched[name]), name

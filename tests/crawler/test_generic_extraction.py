@@ -6,7 +6,6 @@ benchmark's loader (with a benchmark of our own making, in the shape of the publ
 
 from __future__ import annotations
 
-import dataclasses
 import gzip
 import json
 import subprocess
@@ -190,8 +189,6 @@ def test_real_world_path_that_is_not_the_benchmark_is_a_clear_error(tmp_path, ca
     assert "neither a checkout" in capsys.readouterr().err
 
 
-def test_unknown_generic_path_is_refused():
+def test_unknown_generic_path_is_refused_by_the_benchmark():
     with pytest.raises(ValueError):
-        extract_html(
-            ARTICLE, "https://t.example/a", dataclasses.replace(_source()), SETTINGS, generic="x"
-        )
+        bench.extraction._ours("x", selectors=False)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.store_fill import insert_documents
 from crawler.store import CrawlStore, Document
 from indexer.build import update_index
 
@@ -45,7 +46,7 @@ def ordinary(n: int, source: str = "proef") -> list[Document]:
 def data_dir_with(path: Path, docs: list[Document]) -> Path:
     """A data dir whose crawl store holds `docs` and whose index is built from it."""
     with CrawlStore(path / "crawl.sqlite") as store:
-        store.insert_documents(docs)
+        insert_documents(store, docs)
     update_index(path, rebuild=True, progress=False)
     return path
 
