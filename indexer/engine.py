@@ -67,7 +67,7 @@ from .search_types import (
     SearchResult,
     StoredDocument,
 )
-from .semantic import dense_stage
+from .semantic import dense_stage, embed_query
 from .versions import IndexVersion, Versions
 
 __all__ = [
@@ -183,10 +183,10 @@ class SearchIndex:
 
     def _answer(self, v: IndexVersion, req: SearchRequest) -> tuple[_Answer, object]:
         parsed = parse_user_query(req.query)
+        # The model embeds the query on its own thread while the lexical stage runs.
+        pending = embed_query(v, _embedding_text(parsed)) if self._semantic else None
         lexical = lexical_stage(v, parsed)
-        dense = None
-        if lexical.query is not None and self._semantic:
-            dense = dense_stage(v, _embedding_text(parsed), lexical.order)
+        dense = dense_stage(v, pending, lexical.order) if lexical.query is not None else None
         fused = fuse(lexical, dense, v.ranks.by_id)
         fused.score = with_intent(v, parsed, fused.score)
         by_date = req.sort == "date"

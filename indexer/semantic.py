@@ -12,6 +12,7 @@ build the stage is skipped and the search is lexical.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,9 +46,9 @@ def open_dense(build: Path, ids: list[str]) -> DenseIndex | None:
         return None
 
 
-def dense_stage(v, text: str, lexical_order: np.ndarray) -> Dense | None:
-    """Dense scores of the lexical candidates and the nearest pages; None when the
-    stage cannot run (no words, no vectors, no model)."""
+def embed_query(v, text: str) -> Future | None:
+    """The query's vector, started now so it is computed while the lexical stage runs;
+    None when the dense stage cannot run (no words, no vectors, no model)."""
     if v.dense is None or not text.strip():
         return None
     embedder = get_embedder()
@@ -61,7 +62,15 @@ def dense_stage(v, text: str, lexical_order: np.ndarray) -> Dense | None:
             embedder.model_id,
         )
         return None
-    query = embedder.query(text)
+    return embedder.query_later(text)
+
+
+def dense_stage(v, pending: Future | None, lexical_order: np.ndarray) -> Dense | None:
+    """Dense scores of the lexical candidates and the nearest pages, for the query
+    vector `embed_query` started; None when it did not start one."""
+    if pending is None:
+        return None
+    query = pending.result()
     near = v.dense.candidates(query, DENSE_DEPTH)
     candidates = np.union1d(lexical_order, near).astype(np.int64)
     candidates = candidates[v.ranker.v.live[candidates]]
