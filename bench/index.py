@@ -27,7 +27,7 @@ from pathlib import Path
 
 from crawler.store import CrawlStore, Document
 
-from . import report
+from . import compose, report
 from .generate import DEFAULT_SEED, generate
 
 log = logging.getLogger(__name__)
@@ -49,8 +49,26 @@ def corpus_dir(work: Path, n: int, seed: int, sample_store: Path | None = None) 
     ):
         shutil.rmtree(data_dir / "index", ignore_errors=True)
         generate(data_dir, n, seed, sample_store=sample_store)
+        (data_dir / compose.STAMP).unlink(missing_ok=True)
         stamp.write_text(json.dumps(want))
+    compose_vectors(data_dir)
     return data_dir
+
+
+def compose_vectors(data_dir: Path) -> bool:
+    """Fill the data dir's embedding cache with composed vectors (`bench.compose`), so
+    the product's build takes every document's vectors from it and embeds nothing.
+    False (and nothing done) when the sentence model is off or unavailable: the build
+    is then lexical-only anyway."""
+    from indexer.embedder import get_embedder
+
+    embedder = get_embedder()
+    if embedder is None:
+        return False
+    if not (data_dir / compose.STAMP).exists():
+        print("  composing passage vectors (not embedded) …", file=sys.stderr, flush=True)
+        compose.compose_cache(data_dir, model_id=embedder.model_id)
+    return True
 
 
 def _dir_size(path: Path) -> int:
