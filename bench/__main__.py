@@ -30,6 +30,9 @@ SCRIPTS = {
     "similar": "bench.similar_cost",
     "load": "bench.load",
     "serving": "bench.serving",
+    "embedding": "bench.embed_cost",
+    "dense": "bench.dense",
+    "compose": "bench.compose",
     "report": "bench.report",
 }
 # What `all` runs, with its arguments: every table of BENCHMARKS.md.
@@ -47,11 +50,12 @@ ALL = [
     ("suggest", []),
     ("similar", []),
     ("load", []),
+    ("embedding", []),
 ]
 
 
 # Scripts that write their own BENCHMARKS.md section; the others' printout is kept.
-SELF_REPORTING = {"index", "search", "load", "report", "extraction"}
+SELF_REPORTING = {"index", "search", "load", "report", "extraction", "embedding", "compose"}
 TITLES = {
     "crawl": "Crawl of the sample mirror (loopback, politeness off)",
     "relevance": "Relevance on the judged sample queries",
@@ -61,6 +65,7 @@ TITLES = {
     "suggest": "Suggestions as you type, 10,000-document index",
     "similar": "Cost of the pages-like-the-best-hits step, side by side",
     "serving": "Multi-process serving: gunicorn's pre-fork against the waitress supervisor",
+    "dense": "The dense stage alone at 10k and 100k documents (composed vectors)",
 }
 
 
