@@ -31,7 +31,7 @@ class Server:
         workers: int,
         threads: int,
         checkout: Path | None = None,
-        env: dict[str, str] | None = None,
+        env: dict[str, str | None] | None = None,
     ) -> None:
         """`checkout`: serve the code of another checkout of the project (its folder
         first on the import path), to compare two versions side by side. `env`: extra
@@ -43,7 +43,9 @@ class Server:
         extra = dict(env or {})
         if checkout is not None:
             extra["PYTHONPATH"] = str(Path(checkout).resolve())
-        full_env = os.environ | extra if extra else None
+        full_env = None
+        if extra:  # a value None takes the variable out
+            full_env = {k: v for k, v in (os.environ | extra).items() if v is not None}
         self.log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
             cmd, stdout=self.log, stderr=subprocess.STDOUT, env=full_env, cwd=checkout
