@@ -377,11 +377,11 @@ MODES = {
 # The in-process measurement runs in a child process per OpenMP setting (libgomp reads
 # it once, when the model's engine loads).
 IN_PROCESS_ENV = {"default": {"OMP_WAIT_POLICY": None}, "passive": {"OMP_WAIT_POLICY": "PASSIVE"}}
+IN_PROCESS_LABEL = {"default": "as started", "passive": "OMP passive"}
 
 
 def in_process_children(args, budget: float) -> dict:
-    """`in_process` in a child per IN_PROCESS_ENV; the default child's figures, plus the
-    hybrid figures of the others as `hybrid-<name>`."""
+    """`in_process` in a child per IN_PROCESS_ENV: {env name: its figures}."""
     import os
 
     out: dict = {}
@@ -394,13 +394,7 @@ def in_process_children(args, budget: float) -> dict:
             env = {k: v for k, v in (os.environ | extra).items() if v is not None}
             print(f"  in-process ({name}) …", file=sys.stderr, flush=True)
             subprocess.run(cmd, env=env, check=True, timeout=3600)
-            got = json.loads(target.read_text())
-        if not out:
-            out = got
-        else:
-            for scenario, cells in got.items():
-                if "hybrid" in cells:
-                    out[scenario][f"hybrid-{name}"] = cells["hybrid"]
+            out[name] = json.loads(target.read_text())
     return out
 
 
@@ -463,54 +457,50 @@ def render(
     n: int, inproc: dict, app: dict, workers_list, concurrencies, client, soaked, modes
 ) -> str:
     lines = []
-    hybrid = "hybrid" in inproc["a"]
+    default = inproc["default"]
+    hybrid = "hybrid" in default["a"]
     rows = []
     for s in "abcd":
-        r, e = inproc[s]["raw"], inproc[s]["engine"]
-        row = [SCENARIOS[s], _f(r["p50"]), _f(r["p95"]), _f(e["p50"]), _f(e["p95"])]
-        if hybrid:
-            h = inproc[s]["hybrid"]
-            hp = inproc[s].get("hybrid-passive", h)
-            row += [_f(h["p50"]), _f(h["p95"]), _f(hp["p50"]), _f(hp["p95"])]
-            row.append(_delta(e["p95"], h["p95"]))
-            if s == "b":
+        for name, figures in inproc.items():
+            r, e = figures[s]["raw"], figures[s]["engine"]
+            row = [SCENARIOS[s], IN_PROCESS_LABEL[name], _f(r["p50"]), _f(r["p95"])]
+            row += [_f(e["p50"]), _f(e["p95"])]
+            if hybrid:
+                h = figures[s]["hybrid"]
+                row += [_f(h["p50"]), _f(h["p95"]), _delta(e["p95"], h["p95"])]
                 row.append(
                     f"lexical {'yes' if e['p95'] <= 80 else 'NO'}, hybrid "
-                    f"{'yes' if h['p95'] <= 80 else 'NO'}, passive "
-                    f"{'yes' if hp['p95'] <= 80 else 'NO'}"
+                    f"{'yes' if h['p95'] <= 80 else 'NO'}"
+                    if s == "b"
+                    else ""
                 )
-            else:
-                row.append("")
-        row.append(f"{e['p95'] / r['p95']:.2f}×")
-        rows.append(row)
-    headers = ["scenario", "raw Whoosh p50", "raw p95", "lexical-only p50", "lexical-only p95"]
+            rows.append(row)
+    headers = ["scenario", "process", "raw Whoosh p50", "raw p95", "lexical-only p50"]
+    headers.append("lexical-only p95")
     if hybrid:
-        headers += [
-            "hybrid p50",
-            "hybrid p95",
-            "hybrid, OMP passive p50",
-            "hybrid, OMP passive p95",
-            "hybrid − lexical p95",
-            "p95 ≤ 80 ms",
-        ]
-    headers.append("lexical/raw p95")
+        headers += ["hybrid p50", "hybrid p95", "hybrid − lexical p95", "p95 ≤ 80 ms"]
     lines.append(f"### In-process, {n:,} documents (ms)\n")
     if hybrid:
-        q = inproc["embed"]["query"]
+        embeds = ", ".join(
+            f"{IN_PROCESS_LABEL[name]} p50 {_f(f['embed']['query']['p50'])} / p95 "
+            f"{_f(f['embed']['query']['p95'])} ms"
+            for name, f in inproc.items()
+        )
         lines.append(
-            "Side by side, interleaved query by query: raw Whoosh; the engine lexical-only "
-            "(`semantic=False`); the engine with the dense stage (hybrid), every request "
-            "embedding its query (no query cache); the same in a process started with "
-            "`OMP_WAIT_POLICY=PASSIVE` (the model's OpenMP threads sleep instead of spinning "
-            "between queries). Passage vectors COMPOSED from the "
-            "sample's (`bench.compose`), not embedded: speed only. Embedding a query alone: "
-            f"p50 {_f(q['p50'])} / p95 {_f(q['p95'])} ms (inside the hybrid figures). "
-            "Target for all facets (b): p95 ≤ 80 ms at 100k, with and without the dense "
-            "stage.\n"
+            "Side by side, interleaved query by query in one process: raw Whoosh; the engine "
+            "lexical-only (`semantic=False`); the same engine with the dense stage (hybrid), "
+            "every request embedding its query (no query cache). Once in a process as "
+            "started, once in one started with `OMP_WAIT_POLICY=PASSIVE` (the model's "
+            "OpenMP threads sleep between queries instead of spinning on the shared cores). "
+            "Passage vectors COMPOSED from the sample's (`bench.compose`), not embedded: "
+            f"speed only. Embedding a query alone: {embeds} (inside the hybrid figures). "
+            "Target for all facets: p95 ≤ 80 ms at 100k, with and without the dense stage.\n"
         )
     else:
         lines.append("(The index has no passage vectors: lexical-only.)\n")
     lines.append(report.md_table(headers, rows))
+    cleanest = inproc.get("passive", default)  # raw Whoosh without spinning threads
+    raw_p95 = {s: cleanest[s]["raw"]["p95"] for s in "abcd"}
     rows = []
     for w in workers_list:
         for s in "bcde":
@@ -519,7 +509,7 @@ def render(
                     m = app.get(f"{mode}:{w}:{s}:{c}")
                     if m is None or not m["requests"]:
                         continue  # e.g. an export slower than the whole cell
-                    ratio = f"{m['p95'] / inproc[s]['raw']['p95']:.2f}×" if s in inproc else "–"
+                    ratio = f"{m['p95'] / raw_p95[s]:.2f}×" if s in raw_p95 else "–"
                     rows.append(
                         [mode, w, SCENARIOS[s], c, _f(m["p50"]), _f(m["p95"]), _f(m["p99"]),
                          _f(m["rps"]), m["errors"] + m["non2xx"], ratio]
@@ -660,10 +650,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  soak {args.soak:.0f}s …", file=sys.stderr, flush=True)
         w = max(workers_list)
         soaked = soak(data_dir, work, w, args.soak, client, args.threads) | {"workers": w}
-    body = render(args.n, inproc, app, workers_list, concurrencies, client, soaked, modes)
-    print(body)
     raw_path = args.work_dir / f"search-{args.n}.json"
     raw_path.write_text(json.dumps({"in_process": inproc, "app": app, "soak": soaked}))
+    body = render(args.n, inproc, app, workers_list, concurrencies, client, soaked, modes)
+    print(body)
     if not args.no_report:
         report.update_section(f"search{args.n}", f"Search, {args.n:,} documents", body)
     return 0
