@@ -499,7 +499,7 @@ def render(
     else:
         lines.append("(The index has no passage vectors: lexical-only.)\n")
     lines.append(report.md_table(headers, rows))
-    cleanest = inproc.get("passive", default)  # raw Whoosh without spinning threads
+    cleanest = inproc.get("passive", default)  # no OpenMP threads spinning beside it
     raw_p95 = {s: cleanest[s]["raw"]["p95"] for s in "abcd"}
     rows = []
     for w in workers_list:
