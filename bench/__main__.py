@@ -31,6 +31,9 @@ SCRIPTS = {
     "snippets": "bench.snippets",
     "load": "bench.load",
     "serving": "bench.serving",
+    "embedding": "bench.embed_cost",
+    "dense": "bench.dense",
+    "compose": "bench.compose",
     "report": "bench.report",
 }
 # What `all` runs, with its arguments: every table of BENCHMARKS.md.
@@ -49,11 +52,12 @@ ALL = [
     ("similar", []),
     ("snippets", []),
     ("load", []),
+    ("embedding", []),
 ]
 
 
 # Scripts that write their own BENCHMARKS.md section; the others' printout is kept.
-SELF_REPORTING = {"index", "search", "load", "report", "extraction"}
+SELF_REPORTING = {"index", "search", "load", "report", "extraction", "embedding", "compose"}
 TITLES = {
     "crawl": "Crawl of the sample mirror (loopback, politeness off)",
     "relevance": "Relevance on the judged sample queries",
@@ -64,6 +68,7 @@ TITLES = {
     "similar": "Cost of the pages-like-the-best-hits step, side by side",
     "serving": "Multi-process serving: gunicorn's pre-fork against the waitress supervisor",
     "snippets": "One page with 40,000 hits, and an unrelated search meanwhile",
+    "dense": "The dense stage alone at 10k and 100k documents (composed vectors)",
 }
 
 

@@ -31,6 +31,8 @@ ORDER = [
     "relevance",
     "export",
     "ui",
+    "embedding",
+    "dense",
     "similar",
 ]
 _TITLE = "# Benchmarks\n"

@@ -10,6 +10,14 @@ run:
    (Debian; it takes little of the 2 cores) or, without it, a bounded Python client,
    at concurrency 1 and 8, with 1 and with 2 worker processes.
 
+With and without the dense stage, side by side: in process, the same engine object
+once with the dense stage ("hybrid") and once lexical-only (`semantic=False`), the two
+interleaved query by query; every hybrid request embeds its query (the embedder's cache
+of repeated queries is emptied first), as a new query would. The served app runs once
+as is and once with `KENNISBANK_DENSE=0`, and the memory of its workers (PSS and USS)
+is read after each. The generated corpora get passage vectors COMPOSED from the
+sample's (`bench.compose`, not embedded): speed and memory only, never relevance.
+
 Scenarios: (a) plain query (in-process only: the API always counts facets), (b) all
 facets, (c) two facet filters selected (disjunctive counts), (d) page 5, (e) an export
 of 1,000 hits when the app has an export endpoint. Queries are one to three words drawn
@@ -21,6 +29,7 @@ from the corpus's own vocabulary, seeded.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import logging
 import random
@@ -38,6 +47,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from crawler.store import CrawlStore
+from indexer.embedder import get_embedder
 
 from . import report, served
 from .generate import DEFAULT_SEED
@@ -117,6 +127,28 @@ def _percentiles(samples: list[float]) -> dict:
     return {"p50": pct(50), "p95": pct(95), "p99": pct(99), "n": len(s)}
 
 
+def _timed_side_by_side(funcs: dict, items: list, budget: float) -> dict[str, dict]:
+    """Run every func of `funcs` on each item in turn (the order rotating per item), so
+    they meet the same load on this shared machine; bounded like `_timed`."""
+    names = list(funcs)
+    for name in names:
+        funcs[name](items[0])  # warm
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    deadline = time.monotonic() + budget * len(names)
+    for j, item in enumerate(items):
+        for name in names[j % len(names) :] + names[: j % len(names)]:
+            started = time.perf_counter()
+            funcs[name](item)
+            samples[name].append((time.perf_counter() - started) * 1000)
+        if time.monotonic() > deadline:
+            break
+    out = {}
+    for name, got in samples.items():
+        out[name] = _percentiles(got)
+        out[name]["rps"] = len(got) / (sum(got) / 1000)
+    return out
+
+
 def _timed(func, items: list, budget: float) -> dict:
     """Run `func` over `items` (bounded: all items or `budget` seconds), ms latencies."""
     func(items[0])  # warm: caches, first-touch of the index pages
@@ -144,6 +176,10 @@ def in_process(data_dir: Path, work: dict, budget: float) -> dict[str, dict[str,
     engine = SearchIndex(data_dir)
     version = engine._current()  # the same open searcher the engine uses (held to the end)
     searcher = version.searcher
+    # The same engine (same searcher, same caches) with the dense stage switched off.
+    lexical_engine = copy.copy(engine)
+    lexical_engine._semantic = False
+    embedder = get_embedder() if version.dense is not None else None
 
     def facets(skip=()):
         return {
@@ -173,21 +209,29 @@ def in_process(data_dir: Path, work: dict, budget: float) -> dict[str, dict[str,
         f = FACET_FIELDS[name]
         return {name: sorting.FieldFacet(f, allow_overlap=f in MULTI_VALUED, maptype=sorting.Count)}
 
-    def product(scenario: str, i: int) -> None:
+    def product(scenario: str, i: int, eng=engine) -> None:
         req = SearchRequest(query=work["queries"][i], with_facets=scenario != "a")
         if scenario == "c":
             req.filters = work["filters"][i]
         if scenario == "d":
             req.page = 5
-        engine.search(req)
+        if eng is engine and embedder is not None:
+            embedder._queries.clear()  # every hybrid request embeds its query
+        eng.search(req)
 
     out: dict[str, dict[str, dict]] = {}
     idx = list(range(len(work["queries"])))
     for scenario in "abcd":
-        out[scenario] = {
-            "raw": _timed(lambda i, s=scenario: raw(s, i), idx, budget),
-            "engine": _timed(lambda i, s=scenario: product(s, i), idx, budget),
+        funcs = {
+            "raw": lambda i, s=scenario: raw(s, i),
+            "engine": lambda i, s=scenario: product(s, i, lexical_engine),
         }
+        if embedder is not None:
+            funcs["hybrid"] = lambda i, s=scenario: product(s, i, engine)
+        out[scenario] = _timed_side_by_side(funcs, idx, budget)
+    if embedder is not None:  # what embedding a query costs on its own
+        texts = [f"{q} {k}" for k, q in enumerate(work["queries"][:100])]
+        out["embed"] = {"query": _timed(embedder.query, texts, budget)}
     return out
 
 
@@ -204,18 +248,33 @@ class Server(served.Server):
                 resp.read()
 
     def memory_mb(self) -> float:
+        return self.memory()["total_pss"]
+
+    def memory(self) -> dict[str, float]:
+        """PSS of all server processes (shared pages counted once) and, per worker
+        (the children of a pre-fork arbiter, else the one process), mean PSS and USS
+        (its private pages: what each worker adds on its own), in MB."""
         import psutil
 
-        procs = [psutil.Process(self.proc.pid)]
-        procs += procs[0].children(recursive=True)
+        main = psutil.Process(self.proc.pid)
+        children = main.children(recursive=True)
         total = 0
-        for p in procs:
+        workers = []
+        for p in [main, *children]:
             try:
                 mem = p.memory_full_info()
-                total += getattr(mem, "pss", mem.rss)  # PSS: shared pages counted once
             except psutil.Error:
-                pass
-        return total / 1e6
+                continue
+            pss = getattr(mem, "pss", mem.rss)
+            total += pss
+            if p is not main or not children:
+                workers.append((pss, getattr(mem, "uss", mem.rss)))
+        n = max(1, len(workers))
+        return {
+            "total_pss": total / 1e6,
+            "worker_pss": sum(w[0] for w in workers) / n / 1e6,
+            "worker_uss": sum(w[1] for w in workers) / n / 1e6,
+        }
 
 
 _WRK_LUA = """
@@ -306,6 +365,39 @@ def find_export(base: str, q: str) -> str | None:
     return None
 
 
+# How the served app runs: as is (the dense stage on when the index has vectors) and
+# with the sentence model switched off for the whole process.
+# `hybrid-passive`: the same with OMP_WAIT_POLICY=PASSIVE, so the sentence model's
+# OpenMP threads sleep between queries instead of spinning on the shared cores.
+MODES = {
+    "hybrid": {"OMP_WAIT_POLICY": None},
+    "hybrid-passive": {"OMP_WAIT_POLICY": "PASSIVE"},
+    "lexical": {"KENNISBANK_DENSE": "0"},
+}
+# The in-process measurement runs in a child process per OpenMP setting (libgomp reads
+# it once, when the model's engine loads).
+IN_PROCESS_ENV = {"default": {"OMP_WAIT_POLICY": None}, "passive": {"OMP_WAIT_POLICY": "PASSIVE"}}
+IN_PROCESS_LABEL = {"default": "as started", "passive": "OMP passive"}
+
+
+def in_process_children(args, budget: float) -> dict:
+    """`in_process` in a child per IN_PROCESS_ENV: {env name: its figures}."""
+    import os
+
+    out: dict = {}
+    for name, extra in IN_PROCESS_ENV.items():
+        with tempfile.TemporaryDirectory() as tmp:
+            target = Path(tmp) / "in-process.json"
+            cmd = [sys.executable, "-m", "bench.search", "--child-in-process", str(target)]
+            cmd += ["-n", str(args.n), "--seed", str(args.seed), "--work-dir", str(args.work_dir)]
+            cmd += ["--queries", str(args.queries), "--budget", str(budget)]
+            env = {k: v for k, v in (os.environ | extra).items() if v is not None}
+            print(f"  in-process ({name}) …", file=sys.stderr, flush=True)
+            subprocess.run(cmd, env=env, check=True, timeout=3600)
+            out[name] = json.loads(target.read_text())
+    return out
+
+
 def served(
     data_dir: Path,
     work: dict,
@@ -314,22 +406,29 @@ def served(
     duration: float,
     client: str,
     threads: int,
+    modes: list[str],
 ) -> dict:
+    """Keys: `mode:workers:scenario:concurrency` and `mode:workers:memory|export`."""
     load = load_wrk if client == "wrk" else load_python
     out: dict = {}
     for workers in workers_list:
-        with Server(data_dir, workers, threads) as server:
-            export = find_export(server.base, work["queries"][0])
-            scenarios = "bcd" + ("e" if export else "")
-            for scenario in scenarios:
-                urls = paths(scenario, work, export)
-                server.warm(urls, workers)
-                for c in concurrencies:
-                    print(f"  app {workers}w {scenario} c{c} …", file=sys.stderr, flush=True)
-                    dur = duration if scenario != "e" else min(duration, 10)
-                    out[f"{workers}:{scenario}:{c}"] = load(server.base, urls, c, dur)
-            out[f"{workers}:memory_mb"] = server.memory_mb()
-            out[f"{workers}:export"] = export
+        for mode in modes:
+            with Server(data_dir, workers, threads, env=MODES[mode]) as server:
+                export = find_export(server.base, work["queries"][0])
+                scenarios = "bcd" + ("e" if export else "")
+                for scenario in scenarios:
+                    urls = paths(scenario, work, export)
+                    server.warm(urls, workers)
+                    for c in concurrencies:
+                        print(
+                            f"  app {mode} {workers}w {scenario} c{c} …",
+                            file=sys.stderr,
+                            flush=True,
+                        )
+                        dur = duration if scenario != "e" else min(duration, 10)
+                        out[f"{mode}:{workers}:{scenario}:{c}"] = load(server.base, urls, c, dur)
+                out[f"{mode}:{workers}:memory"] = server.memory()
+                out[f"{mode}:{workers}:export"] = export
     return out
 
 
@@ -350,38 +449,82 @@ def _f(x: float) -> str:
     return f"{x:,.1f}"
 
 
-def render(n: int, inproc: dict, app: dict, workers_list, concurrencies, client, soaked) -> str:
+def _delta(a: float, b: float) -> str:
+    return f"{b - a:+,.1f}"
+
+
+def render(
+    n: int, inproc: dict, app: dict, workers_list, concurrencies, client, soaked, modes
+) -> str:
     lines = []
+    default = inproc["default"]
+    hybrid = "hybrid" in default["a"]
     rows = []
     for s in "abcd":
-        r, e = inproc[s]["raw"], inproc[s]["engine"]
-        rows.append(
-            [SCENARIOS[s], _f(r["p50"]), _f(r["p95"]), _f(e["p50"]), _f(e["p95"]),
-             f"{e['p95'] / r['p95']:.2f}×"]
-        )  # fmt: skip
+        for name, figures in inproc.items():
+            r, e = figures[s]["raw"], figures[s]["engine"]
+            row = [SCENARIOS[s], IN_PROCESS_LABEL[name], _f(r["p50"]), _f(r["p95"])]
+            row += [_f(e["p50"]), _f(e["p95"])]
+            if hybrid:
+                h = figures[s]["hybrid"]
+                row += [_f(h["p50"]), _f(h["p95"]), _delta(e["p95"], h["p95"])]
+                row.append(
+                    f"lexical {'yes' if e['p95'] <= 80 else 'NO'}, hybrid "
+                    f"{'yes' if h['p95'] <= 80 else 'NO'}"
+                    if s == "b"
+                    else ""
+                )
+            rows.append(row)
+    headers = ["scenario", "process", "raw Whoosh p50", "raw p95", "lexical-only p50"]
+    headers.append("lexical-only p95")
+    if hybrid:
+        headers += ["hybrid p50", "hybrid p95", "hybrid − lexical p95", "p95 ≤ 80 ms"]
     lines.append(f"### In-process, {n:,} documents (ms)\n")
-    lines.append(
-        report.md_table(
-            ["scenario", "raw Whoosh p50", "raw p95", "engine p50", "engine p95", "engine/raw p95"],
-            rows,
-        )  # fmt: skip
-    )
+    if hybrid:
+        embeds = ", ".join(
+            f"{IN_PROCESS_LABEL[name]} p50 {_f(f['embed']['query']['p50'])} / p95 "
+            f"{_f(f['embed']['query']['p95'])} ms"
+            for name, f in inproc.items()
+        )
+        lines.append(
+            "Side by side, interleaved query by query in one process: raw Whoosh; the engine "
+            "lexical-only (`semantic=False`); the same engine with the dense stage (hybrid), "
+            "every request embedding its query (no query cache). Once in a process as "
+            "started, once in one started with `OMP_WAIT_POLICY=PASSIVE` (the model's "
+            "OpenMP threads sleep between queries instead of spinning on the shared cores). "
+            "Passage vectors COMPOSED from the sample's (`bench.compose`), not embedded: "
+            f"speed only. Embedding a query alone: {embeds} (inside the hybrid figures). "
+            "Target for all facets: p95 ≤ 80 ms at 100k, with and without the dense stage.\n"
+        )
+    else:
+        lines.append("(The index has no passage vectors: lexical-only.)\n")
+    lines.append(report.md_table(headers, rows))
+    cleanest = inproc.get("passive", default)  # no OpenMP threads spinning beside it
+    raw_p95 = {s: cleanest[s]["raw"]["p95"] for s in "abcd"}
     rows = []
     for w in workers_list:
         for s in "bcde":
             for c in concurrencies:
-                m = app.get(f"{w}:{s}:{c}")
-                if m is None or not m["requests"]:
-                    continue  # e.g. an export slower than the whole cell
-                ratio = f"{m['p95'] / inproc[s]['raw']['p95']:.2f}×" if s in inproc else "–"
-                rows.append(
-                    [w, SCENARIOS[s], c, _f(m["p50"]), _f(m["p95"]), _f(m["p99"]),
-                     _f(m["rps"]), m["errors"] + m["non2xx"], ratio]
-                )  # fmt: skip
+                for mode in modes:
+                    m = app.get(f"{mode}:{w}:{s}:{c}")
+                    if m is None or not m["requests"]:
+                        continue  # e.g. an export slower than the whole cell
+                    ratio = f"{m['p95'] / raw_p95[s]:.2f}×" if s in raw_p95 else "–"
+                    rows.append(
+                        [mode, w, SCENARIOS[s], c, _f(m["p50"]), _f(m["p95"]), _f(m["p99"]),
+                         _f(m["rps"]), m["errors"] + m["non2xx"], ratio]
+                    )  # fmt: skip
     lines.append(f"\n### Served app over HTTP ({client}), {n:,} documents (ms, requests/s)\n")
+    lines.append(
+        "`hybrid`: the app as is; `hybrid-passive`: with `OMP_WAIT_POLICY=PASSIVE`; "
+        "`lexical`: the same app with `KENNISBANK_DENSE=0`. The "
+        "queries repeat over a cell, so after the first pass a hybrid worker takes their "
+        "vectors from its query cache.\n"
+    )
     lines.append(
         report.md_table(
             [
+                "mode",
                 "workers",
                 "scenario",
                 "concurrency",
@@ -400,19 +543,47 @@ def render(n: int, inproc: dict, app: dict, workers_list, concurrencies, client,
         rows = []
         for w in workers_list:
             for s in "bc":
-                a, b = app.get(f"{w}:{s}:{lo}"), app.get(f"{w}:{s}:{hi}")
-                if a and b:
-                    rows.append(
-                        [w, SCENARIOS[s], f"{b['rps'] / a['rps']:.2f}×",
-                         f"{b['p95'] / a['p95']:.2f}×"]
-                    )  # fmt: skip
+                for mode in modes:
+                    a, b = app.get(f"{mode}:{w}:{s}:{lo}"), app.get(f"{mode}:{w}:{s}:{hi}")
+                    if a and b:
+                        rows.append(
+                            [mode, w, SCENARIOS[s], f"{b['rps'] / a['rps']:.2f}×",
+                             f"{b['p95'] / a['p95']:.2f}×"]
+                        )  # fmt: skip
         lines.append(f"\n### Concurrency {hi} vs {lo} (target: throughput ≥ 1.3×, p95 ≤ 8×)\n")
         lines.append(
-            report.md_table(["workers", "scenario", "throughput ratio", "p95 ratio"], rows)
+            report.md_table(["mode", "workers", "scenario", "throughput ratio", "p95 ratio"], rows)
         )
-    mem = ", ".join(f"{w} worker(s): {app[f'{w}:memory_mb']:,.0f} MB" for w in workers_list)
-    lines.append(f"\nServer memory (PSS of all server processes) after the run: {mem}.")
-    if not any(app.get(f"{w}:export") for w in workers_list):
+    rows = []
+    for w in workers_list:
+        mem = {m: app.get(f"{m}:{w}:memory") for m in modes}
+        for mode, m in mem.items():
+            if m:
+                rows.append(
+                    [mode, w, f"{m['total_pss']:,.0f}", f"{m['worker_pss']:,.0f}",
+                     f"{m['worker_uss']:,.0f}"]
+                )  # fmt: skip
+        if mem.get("hybrid") and mem.get("lexical"):
+            h, x = mem["hybrid"], mem["lexical"]
+            added = h["worker_pss"] - x["worker_pss"]
+            rows.append(
+                [f"**added by the dense stage** ({'≤' if added <= 250 else '>'} 250 MB)", w,
+                 _delta(x["total_pss"], h["total_pss"]), _delta(x["worker_pss"], h["worker_pss"]),
+                 _delta(x["worker_uss"], h["worker_uss"])]
+            )  # fmt: skip
+    lines.append(f"\n### Server memory after the run, {n:,} documents (MB)\n")
+    lines.append(
+        "PSS counts a shared page (the mapped index and vector files, the model's code) "
+        "once, split among the processes that map it; USS is a process's private memory. "
+        "Per worker: the mean over the serving processes. Target: added memory per worker "
+        "≤ 250 MB at 100k.\n"
+    )
+    lines.append(
+        report.md_table(
+            ["mode", "workers", "all processes PSS", "per worker PSS", "per worker USS"], rows
+        )
+    )
+    if not any(app.get(f"{m}:{w}:export") for w in workers_list for m in modes):
         lines.append("(e) export: the app has no export endpoint yet; not measured.")
     if soaked:
         lines.append(
@@ -441,9 +612,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", default="1,8")
     parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--soak", type=float, default=0, help="seconds of c8 load (0: none)")
+    parser.add_argument(
+        "--modes",
+        default=",".join(MODES),
+        help=f"served app, any of: {', '.join(MODES)}",
+    )
     parser.add_argument("--no-report", action="store_true", help="do not write BENCHMARKS.md")
+    parser.add_argument("--child-in-process", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    modes = [m for m in args.modes.split(",") if m]
+    if set(modes) - set(MODES):
+        parser.error(f"modes: {', '.join(MODES)}")
     client = args.client
     if client == "auto":
         client = "wrk" if shutil.which("wrk") else "python"
@@ -457,18 +637,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  building the index of {args.n} documents …", file=sys.stderr, flush=True)
         update_index(data_dir, progress=False)
     work = workload(data_dir, args.queries, args.seed)
-    print("  in-process …", file=sys.stderr, flush=True)
-    inproc = in_process(data_dir, work, args.budget)
-    app = served(data_dir, work, workers_list, concurrencies, args.duration, client, args.threads)
+    if args.child_in_process:
+        result = in_process(data_dir, work, args.budget)
+        args.child_in_process.write_text(json.dumps(result))
+        return 0
+    inproc = in_process_children(args, args.budget)
+    app = served(
+        data_dir, work, workers_list, concurrencies, args.duration, client, args.threads, modes
+    )
     soaked = None
     if args.soak:
         print(f"  soak {args.soak:.0f}s …", file=sys.stderr, flush=True)
         w = max(workers_list)
         soaked = soak(data_dir, work, w, args.soak, client, args.threads) | {"workers": w}
-    body = render(args.n, inproc, app, workers_list, concurrencies, client, soaked)
-    print(body)
     raw_path = args.work_dir / f"search-{args.n}.json"
     raw_path.write_text(json.dumps({"in_process": inproc, "app": app, "soak": soaked}))
+    body = render(args.n, inproc, app, workers_list, concurrencies, client, soaked, modes)
+    print(body)
     if not args.no_report:
         report.update_section(f"search{args.n}", f"Search, {args.n:,} documents", body)
     return 0

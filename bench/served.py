@@ -26,20 +26,29 @@ class Server:
     its output kept in `output`."""
 
     def __init__(
-        self, data_dir: Path, workers: int, threads: int, checkout: Path | None = None
+        self,
+        data_dir: Path,
+        workers: int,
+        threads: int,
+        checkout: Path | None = None,
+        env: dict[str, str | None] | None = None,
     ) -> None:
         """`checkout`: serve the code of another checkout of the project (its folder
-        first on the import path), to compare two versions side by side."""
+        first on the import path), to compare two versions side by side. `env`: extra
+        environment variables (e.g. KENNISBANK_DENSE=0: lexical-only)."""
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         cmd = [sys.executable, "-m", "search_app.cli", "serve", "--data-dir", str(data_dir)]
         cmd += ["--port", str(self.port), "--workers", str(workers), "--threads", str(threads)]
-        env = None
+        extra = dict(env or {})
         if checkout is not None:
-            env = os.environ | {"PYTHONPATH": str(Path(checkout).resolve())}
+            extra["PYTHONPATH"] = str(Path(checkout).resolve())
+        full_env = None
+        if extra:  # a value None takes the variable out
+            full_env = {k: v for k, v in (os.environ | extra).items() if v is not None}
         self.log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
-            cmd, stdout=self.log, stderr=subprocess.STDOUT, env=env, cwd=checkout
+            cmd, stdout=self.log, stderr=subprocess.STDOUT, env=full_env, cwd=checkout
         )
         self.output = ""
 

@@ -19,6 +19,7 @@ import psutil
 import pytest
 
 from bench.generate import generate
+from bench.index import compose_vectors
 from crawler.store import CrawlStore
 from indexer.build import update_index
 from indexer.engine import SearchIndex, SearchRequest
@@ -53,6 +54,7 @@ def test_generator_is_deterministic_and_indexable(tmp_path, sample_data):
     assert sum(bool(d.themes) for d in generated) > 25  # facet fields filled like the sample's
     assert len(Counter(d.doc_type for d in generated)) > 1
 
+    compose_vectors(tmp_path / "a")  # composed passage vectors: the model embeds nothing
     info = update_index(tmp_path / "a", rebuild=True, progress=False)
     assert info.documents == 50
     result = SearchIndex(tmp_path / "a").search(SearchRequest(query="jeugdraad"))
