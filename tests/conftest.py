@@ -4,6 +4,7 @@ waitress on 127.0.0.1."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,10 +15,36 @@ from waitress import create_server, wasyncore
 
 from crawler.config import load_sources
 from crawler.mirror import MirrorServer
+from crawler.store import CrawlStore, Document
 from search_app import create_app, settings
 from search_app.bootstrap import build_sample
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def store_texts(folder: Path, texts: list[str], *, path: str, date: str) -> None:
+    """A crawl store in `folder` with one short Dutch news document per text."""
+    with CrawlStore(folder / "crawl.sqlite") as store:
+        for n, text in enumerate(texts):
+            doc = Document(
+                url=f"https://www.vvsg.be/{path}/{n}",
+                source="test",
+                title=f"Bericht {n}",
+                text=text,
+                doc_type="nieuws",
+                content_hash=hashlib.sha256(text.encode()).hexdigest(),
+                fetched_at="2026-01-01T00:00:00+00:00",
+                date=date,
+            )
+            store.save_document(
+                doc, http_status=200, final_url=doc.url, etag=None, last_modified=None
+            )
+
+
+@pytest.fixture(scope="session")
+def texts_store():
+    """`store_texts`, for tests that build their own small index."""
+    return store_texts
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ scratch and says why, instead of mixing two analyses in one index."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import shutil
@@ -12,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from crawler.store import CrawlStore, Document
 from indexer import analysis, integrity
 from indexer.build import BuildInfo, current_build, update_index
 from indexer.embedder import ENV_SWITCH
@@ -29,43 +27,30 @@ def _words_only(monkeypatch):
     monkeypatch.setenv(ENV_SWITCH, "0")
 
 
-def _store(folder: Path, texts: list[str]) -> None:
-    store = CrawlStore(folder / "crawl.sqlite")
-    for n, text in enumerate(texts):
-        doc = Document(
-            url=f"https://www.vvsg.be/analyse/{n}",
-            source="test",
-            title=f"Bericht {n}",
-            text=text,
-            doc_type="nieuws",
-            content_hash=hashlib.sha256(text.encode()).hexdigest(),
-            fetched_at="2026-01-01T00:00:00+00:00",
-            date="2025-02-01",
-        )
-        store.save_document(doc, http_status=200, final_url=doc.url, etag=None, last_modified=None)
-    store.close()
+def _store(texts_store, folder: Path, texts: list[str]) -> None:
+    texts_store(folder, texts, path="analyse", date="2025-02-01")
 
 
-def test_a_build_records_its_analysis(tmp_path):
-    _store(tmp_path, TEXTS)
+def test_a_build_records_its_analysis(texts_store, tmp_path):
+    _store(texts_store, tmp_path, TEXTS)
     update_index(tmp_path, progress=False)
     info = BuildInfo.read(current_build(tmp_path))
     assert info.analysis_version == analysis.ANALYSIS_VERSION
     assert info.lang_hash == analysis.lang_hash()
 
 
-def test_an_update_with_the_same_analysis_is_an_update(tmp_path):
-    _store(tmp_path, TEXTS)
+def test_an_update_with_the_same_analysis_is_an_update(texts_store, tmp_path):
+    _store(texts_store, tmp_path, TEXTS)
     update_index(tmp_path, progress=False)
-    _store(tmp_path, [*TEXTS, "Een nieuwe speeltuin opent in de wijk."])
+    _store(texts_store, tmp_path, [*TEXTS, "Een nieuwe speeltuin opent in de wijk."])
     assert update_index(tmp_path, progress=False).mode == "update"
 
 
-def test_a_bumped_analysis_version_forces_a_rebuild(tmp_path, monkeypatch, caplog):
-    _store(tmp_path, TEXTS)
+def test_a_bumped_analysis_version_forces_a_rebuild(texts_store, tmp_path, monkeypatch, caplog):
+    _store(texts_store, tmp_path, TEXTS)
     update_index(tmp_path, progress=False)
     monkeypatch.setattr(analysis, "ANALYSIS_VERSION", analysis.ANALYSIS_VERSION + 1)
-    _store(tmp_path, [*TEXTS, "Een nieuwe speeltuin opent in de wijk."])
+    _store(texts_store, tmp_path, [*TEXTS, "Een nieuwe speeltuin opent in de wijk."])
     with caplog.at_level(logging.INFO, logger="indexer.build"):
         info = update_index(tmp_path, progress=False)
     assert info.mode == "rebuild" and info.documents == 4
@@ -73,8 +58,8 @@ def test_a_bumped_analysis_version_forces_a_rebuild(tmp_path, monkeypatch, caplo
     assert BuildInfo.read(current_build(tmp_path)).analysis_version == 2
 
 
-def test_an_edited_word_list_forces_a_rebuild(tmp_path, monkeypatch, caplog):
-    _store(tmp_path, TEXTS)
+def test_an_edited_word_list_forces_a_rebuild(texts_store, tmp_path, monkeypatch, caplog):
+    _store(texts_store, tmp_path, TEXTS)
     update_index(tmp_path, progress=False)
     lang = tmp_path / "lang"
     shutil.copytree(Path(str(analysis.LANG_DIR)), lang)
@@ -95,8 +80,8 @@ def test_an_edited_word_list_forces_a_rebuild(tmp_path, monkeypatch, caplog):
     assert BuildInfo.read(current_build(tmp_path)).lang_hash == analysis.lang_hash()
 
 
-def test_a_build_from_before_the_record_is_rebuilt_once(tmp_path, caplog):
-    _store(tmp_path, TEXTS)
+def test_a_build_from_before_the_record_is_rebuilt_once(texts_store, tmp_path, caplog):
+    _store(texts_store, tmp_path, TEXTS)
     update_index(tmp_path, progress=False)
     info_file = current_build(tmp_path) / "build.json"
     old = json.loads(info_file.read_text(encoding="utf-8"))

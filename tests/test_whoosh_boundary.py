@@ -4,14 +4,12 @@ the same postings, failing loud when they differ."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from crawler.store import CrawlStore, Document
 from indexer import integrity, vectors_file, whoosh_internals
 from indexer.build import current_build, update_index
 from indexer.embedder import ENV_SWITCH
@@ -35,21 +33,8 @@ def _words_only(monkeypatch):
     monkeypatch.setenv(ENV_SWITCH, "0")
 
 
-def _index(folder: Path) -> Path:
-    store = CrawlStore(folder / "crawl.sqlite")
-    for n, text in enumerate(TEXTS):
-        doc = Document(
-            url=f"https://www.vvsg.be/grens/{n}",
-            source="test",
-            title=f"Bericht {n}",
-            text=text,
-            doc_type="nieuws",
-            content_hash=hashlib.sha256(text.encode()).hexdigest(),
-            fetched_at="2026-01-01T00:00:00+00:00",
-            date="2025-03-01",
-        )
-        store.save_document(doc, http_status=200, final_url=doc.url, etag=None, last_modified=None)
-    store.close()
+def _index(texts_store, folder: Path) -> Path:
+    texts_store(folder, TEXTS, path="grens", date="2025-03-01")
     update_index(folder, progress=False)
     return current_build(folder)
 
@@ -75,8 +60,8 @@ def test_only_the_internals_module_touches_whoosh_private_parts():
     assert offenders == []
 
 
-def test_an_index_whose_arrays_agree_with_whoosh_opens(tmp_path):
-    _index(tmp_path)
+def test_an_index_whose_arrays_agree_with_whoosh_opens(texts_store, tmp_path):
+    _index(texts_store, tmp_path)
     assert SearchIndex(tmp_path).search(SearchRequest(query="speelstraat")).total == len(TEXTS)
 
 
@@ -88,14 +73,18 @@ def test_an_index_whose_arrays_agree_with_whoosh_opens(tmp_path):
         pytest.param(lambda a: a["title.docs"].__setitem__(0, a["title.docs"][1]), id="docs"),
     ],
 )
-def test_arrays_that_disagree_with_whoosh_stop_the_open_with_a_clear_message(tmp_path, change):
-    build = _index(tmp_path)
+def test_arrays_that_disagree_with_whoosh_stop_the_open_with_a_clear_message(
+    texts_store, tmp_path, change
+):
+    build = _index(texts_store, tmp_path)
     _rewrite(build, change)
     with pytest.raises(IndexCorrupt, match="index format not understood: rebuild with"):
         SearchIndex(tmp_path).search(SearchRequest(query="speelstraat"))
 
 
-def test_a_changed_reading_of_whoosh_positions_is_caught_at_open(tmp_path, monkeypatch):
+def test_a_changed_reading_of_whoosh_positions_is_caught_at_open(
+    texts_store, tmp_path, monkeypatch
+):
     """As if an upgrade changed how Whoosh stores positions: the build reads them
     wrongly, and the open notices before anything is ranked on them."""
     real = whoosh_internals.decode_positions
@@ -105,7 +94,7 @@ def test_a_changed_reading_of_whoosh_positions_is_caught_at_open(tmp_path, monke
         return counts_, positions + 1
 
     monkeypatch.setattr(whoosh_internals, "decode_positions", shifted)
-    _index(tmp_path)
+    _index(texts_store, tmp_path)
     monkeypatch.setattr(whoosh_internals, "decode_positions", real)
     with pytest.raises(IndexCorrupt, match="index format not understood"):
         SearchIndex(tmp_path).search(SearchRequest(query="speelstraat"))
