@@ -206,7 +206,14 @@ class SearchIndex:
         return v.bits.from_mask(mask & ~hidden) if hidden.any() else bits
 
     def _hit(
-        self, v: IndexVersion, answer: _Answer, words, shown: int, ranked: int, **extra
+        self,
+        v: IndexVersion,
+        answer: _Answer,
+        words,
+        shown: int,
+        ranked: int,
+        *,
+        with_text: bool = False,
     ) -> Hit:
         stored = v.searcher.stored_fields(shown)
         snippet = lexical_snippet(stored, words)
@@ -225,7 +232,7 @@ class SearchIndex:
             copies=copies_of(v, shown),
             pdf=attachment_of(v, shown),
             match=answer.how(ranked),
-            **extra,
+            text=stored.get("body", "") if with_text else "",
         )
 
     # --- search -------------------------------------------------------------
@@ -302,9 +309,7 @@ class SearchIndex:
                 # One hit's reads at a time under the lock, released before the yield;
                 # `v` (not only its searcher) is held so a swap cannot close its files.
                 with self._reading:
-                    hit = self._hit(v, answer, words, shown, ranked)
-                    if with_text:
-                        hit.text = v.searcher.stored_fields(shown).get("body", "")
+                    hit = self._hit(v, answer, words, shown, ranked, with_text=with_text)
                 yield hit
 
         return HitStream(req, total, v.info, hits())

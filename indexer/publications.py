@@ -65,7 +65,7 @@ def find_publications(store: CrawlStore) -> dict[str, dict]:
 
 
 def _landing(store: CrawlStore, pdf: Document, pages: list[tuple[str, int]]) -> Document | None:
-    best: tuple[float, str] | None = None
+    best: tuple[float, str, Document] | None = None
     for url, pdf_count in pages:
         page = store.document(url)
         if page is None or page.source != pdf.source or page.content_type == "application/pdf":
@@ -73,9 +73,9 @@ def _landing(store: CrawlStore, pdf: Document, pages: list[tuple[str, int]]) -> 
         overlap = title_overlap(page.title, pdf.title)
         if overlap < (TITLE_OVERLAP if pdf_count > 1 else MIN_OVERLAP):
             continue
-        if best is None or (overlap, url) > best:
-            best = (overlap, url)
-    return None if best is None else store.document(best[1])
+        if best is None or (overlap, url) > best[:2]:
+            best = (overlap, url, page)
+    return None if best is None else best[2]
 
 
 def write_publications(folder: Path, publications: dict[str, dict]) -> None:
