@@ -44,7 +44,7 @@ ALL = [
     ("search", ["-n", "100000", "--workers", "2", "--soak", "60"]),
     ("crawl", []),
     ("extraction", []),
-    ("relevance", []),
+    ("relevance", ["--write"]),
     ("analysis", []),
     ("export", []),
     ("ui", []),
@@ -52,15 +52,23 @@ ALL = [
     ("similar", []),
     ("snippets", []),
     ("load", []),
-    ("embedding", []),
+    ("embedding", ["--generated", "1000", "--budget", "1500"]),
 ]
 
 
 # Scripts that write their own BENCHMARKS.md section; the others' printout is kept.
-SELF_REPORTING = {"index", "search", "load", "report", "extraction", "embedding", "compose"}
+SELF_REPORTING = {
+    "index",
+    "search",
+    "load",
+    "report",
+    "extraction",
+    "embedding",
+    "compose",
+    "relevance",
+}
 TITLES = {
     "crawl": "Crawl of the sample mirror (loopback, politeness off)",
-    "relevance": "Relevance on the judged sample queries",
     "analysis": "Dutch analysis: build speed and query analysis",
     "export": "Export, 10,000-document index",
     "ui": "Search page server time, 10,000-document index",

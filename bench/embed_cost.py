@@ -9,6 +9,12 @@ time a first embedding of 5k, 10k and 100k pages would take at that rate (per me
 document, and at a full `MAX_PASSAGES` passages a page). Written into BENCHMARKS.md.
 
     python -m bench.embed_cost --docs 1000 --budget 480
+
+The sample has 242 pages. `--generated 1000` measures a 1,000-document generated corpus
+instead (`bench/generate.py`: sample sentences recombined into pages of the sample's
+lengths, types and sources): the same text the model meets, at the size asked for.
+
+    python -m bench.embed_cost --generated 1000 --budget 1500
 """
 
 from __future__ import annotations
@@ -84,13 +90,25 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 86400:.1f} days"
 
 
-def render(r: dict, available: int, threads: str) -> str:
+def generated_documents(n: int, work: Path) -> list:
+    """The first `n` documents of the generated benchmark corpus, made in `work`."""
+    from bench.generate import generate
+
+    data_dir = work / f"generated-{n}"
+    store_path = data_dir / "crawl.sqlite"
+    if not store_path.exists():
+        generate(data_dir, n)
+    with CrawlStore(store_path) as store:
+        return sorted(store.documents(), key=lambda d: d.url)
+
+
+def render(r: dict, available: int, threads: str, what: str) -> str:
     s = r["seconds"]
     per_doc = r["passages"] / r["documents"]
     pps = r["passages"] / s
     lines = [
-        f"The real model (`{r['model_id']}`) on {r['documents']} real documents of the sample "
-        f"corpus (of {available}; seeded random order; as many as fit in the time budget), "
+        f"The real model (`{r['model_id']}`) on {r['documents']} {what} "
+        f"(of {available}; seeded random order; as many as fit in the time budget), "
         f"split as a build splits them (at most {passages.MAX_PASSAGES} passages a page; "
         f"{per_doc:.2f} on average here), batches of {BATCH_PASSAGES} passages, "
         f"OMP_NUM_THREADS={threads}, on this shared 2-core machine.\n",
@@ -136,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", type=int, default=1000, help="documents at most")
     parser.add_argument("--budget", type=float, default=480, help="seconds of embedding at most")
     parser.add_argument("--data-dir", type=Path, help="a crawled sample (default: crawl it)")
+    parser.add_argument(
+        "--generated", type=int, metavar="N", help="measure a generated corpus of N documents"
+    )
     parser.add_argument("--work-dir", type=Path, default=DEFAULT_WORK)
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--no-report", action="store_true", help="do not write BENCHMARKS.md")
@@ -145,7 +166,15 @@ def main(argv: list[str] | None = None) -> int:
     if embedder is None:
         print("the sentence model is unavailable: nothing to measure", file=sys.stderr)
         return 1
-    docs = sample_documents(args.data_dir, args.work_dir)
+    if args.generated:
+        docs = generated_documents(args.generated, args.work_dir)
+        what = (
+            "generated documents (sample sentences recombined into pages of the sample's "
+            "lengths and types, `bench/generate.py`)"
+        )
+    else:
+        docs = sample_documents(args.data_dir, args.work_dir)
+        what = "real documents of the sample corpus"
     if not docs:
         print("no sample documents", file=sys.stderr)
         return 1
@@ -153,10 +182,10 @@ def main(argv: list[str] | None = None) -> int:
     embedder.passages(["Een korte zin om het model op te warmen."])
     r = measure(docs[: args.docs], embedder, args.budget)
     r["model_id"] = embedder.model_id
-    body = render(r, len(docs), os.environ.get("OMP_NUM_THREADS", "unset"))
+    body = render(r, len(docs), os.environ.get("OMP_NUM_THREADS", "unset"), what)
     print(body)
     if not args.no_report:
-        report.update_section("embedding", "Embedding cost: the real model on sample pages", body)
+        report.update_section("embedding", "Embedding cost: the real model on Dutch pages", body)
     return 0
 
 
