@@ -1,7 +1,9 @@
 """Relevance of our Dutch search against baselines, on the sample corpus and its judgments.
 
-The judged queries are `tests/relevance/queries.tsv` and their graded judgments (0-3, by URL)
-`tests/relevance/qrels.tsv`. Every engine indexes the same documents (the crawl store of one
+Three sets of judged queries, each a `queries.tsv` with graded judgments (0-3, by URL) in
+`qrels.tsv`: tuning (`tests/relevance/`), validation (`tests/relevance/validation/`, chose
+the fusion constants only) and held-out (`tests/relevance/heldout/`, never chose
+anything); a table per set. Every engine indexes the same documents (the crawl store of one
 real build of the sample corpus) in the same run:
 
 - ours: the project's own search, through `indexer.engine.SearchIndex` on the real build,
@@ -34,6 +36,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 JUDGMENTS = REPO / "tests" / "relevance"
 HELDOUT = JUDGMENTS / "heldout"
+VALIDATION = JUDGMENTS / "validation"
 PINNED = JUDGMENTS / "pinned.json"
 K_NDCG = 10
 K_RECALL = 20
@@ -359,7 +362,10 @@ def build_sample_data(folder: Path) -> Path:
 BASELINES = ("whoosh StandardAnalyzer", "whoosh LanguageAnalyzer(nl)", "sqlite fts5 unicode61",
              "tantivy dutch stemmer")  # fmt: skip
 HYBRID, LEXICAL, DENSE = "ours: hybrid", "ours: lexical only", "e5 dense only"
-SETS = {"tuning": JUDGMENTS, "held-out": HELDOUT}
+# tuning: what the language resources and ranking constants were tuned on; validation:
+# written later, before any ranking was seen, and used to choose the fusion constants
+# only; held-out: never used to choose anything.
+SETS = {"tuning": JUDGMENTS, "validation": VALIDATION, "held-out": HELDOUT}
 
 
 def engines(data_dir: Path, work: Path) -> dict[str, Ranker]:
@@ -445,16 +451,18 @@ def cap_costs(data_dir: Path, work: Path, caps: list[int]) -> dict[int, dict[str
 
 def pin(results: dict[str, dict[str, Scores]]) -> None:
     """Pin what tests/relevance/test_relevance_floor.py holds: our hybrid nDCG@10 per
-    tuning query (a regression check per query) and the held-out means (a floor set
-    from their first measurement)."""
+    tuning query (a regression check per query) and the validation and held-out means
+    (floors set from their first measurement)."""
     import json
 
-    tuning, held_out = results["tuning"][HYBRID], results["held-out"][HYBRID]
+    tuning = results["tuning"][HYBRID]
     data = {
         "tuning": {"ndcg": round(tuning.ndcg, 4), "recall": round(tuning.recall, 4)},
         "tuning_per_query": {q: round(v, 4) for q, v in tuning.per_query.items()},
-        "held_out": {"ndcg": round(held_out.ndcg, 4), "recall": round(held_out.recall, 4)},
     }
+    for name in ("validation", "held-out"):
+        s = results[name][HYBRID]
+        data[name.replace("-", "_")] = {"ndcg": round(s.ndcg, 4), "recall": round(s.recall, 4)}
     PINNED.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
@@ -470,6 +478,16 @@ def format_table(scores: dict[str, Scores], documents: int, queries: int, title:
     lines.append(
         f"hybrid - lexical only nDCG@10: {scores[HYBRID].ndcg - scores[LEXICAL].ndcg:+.3f}"
     )
+    return "\n".join(lines)
+
+
+def per_query_table(scores: dict[str, Scores], queries: list[JudgedQuery]) -> str:
+    """nDCG@10 per query, one column per engine."""
+    names = list(scores)
+    lines = ["qid  " + " ".join(f"{n[:10]:>10}" for n in names) + "  query"]
+    for q in queries:
+        row = " ".join(f"{scores[n].per_query[q.qid]:10.3f}" for n in names)
+        lines.append(f"{q.qid}  {row}  {q.text}")
     return "\n".join(lines)
 
 
@@ -525,6 +543,8 @@ def main(argv: list[str] | None = None) -> int:
             table += f"\nRecall@20 ceiling of these judgments: {recall_ceiling(queries):.3f}"
             print(table + "\n")
             tables.append(table)
+            if args.per_query:
+                print(per_query_table(scores, queries) + "\n")
         if args.write:
             from bench.report import update_section
 
@@ -532,16 +552,13 @@ def main(argv: list[str] | None = None) -> int:
                 "Written by `python -m bench relevance --write`: every engine on the same "
                 "sample index in one run; documents shown as one hit are judged as that hit. "
                 "The tuning set is what the language resources and the ranking constants were "
-                "tuned on; the held-out set was written before any ranking was seen and never "
-                "tuned on.\n\n```\n" + "\n\n".join(tables) + "\n```\n"
+                "tuned on; the validation set was written later, before any ranking was seen, "
+                "and chose the fusion constants only; the held-out set was written before any "
+                "ranking was seen and never chose anything.\n\n```\n"
+                + "\n\n".join(tables)
+                + "\n```\n"
             )
-            update_section("relevance", "Relevance: tuning and held-out queries", body)
-            if args.per_query:
-                names = list(scores)
-                print("qid  " + " ".join(f"{n[:10]:>10}" for n in names) + "  query")
-                for q in queries:
-                    row = " ".join(f"{scores[n].per_query[q.qid]:10.3f}" for n in names)
-                    print(f"{q.qid}  {row}  {q.text}")
+            update_section("relevance", "Relevance: tuning, validation and held-out queries", body)
     return 0
 
 
