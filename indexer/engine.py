@@ -37,7 +37,7 @@ from .build import BuildInfo, IndexMissing
 from .correction import correction_for
 from .embedder import dense_status, get_embedder
 from .filters import YEAR_BOUNDS, filter_bits
-from .fusion import Fused, fuse
+from .fusion import Fused, fuse, words_first
 from .lexical import Lexical, lexical_stage
 from .present import (
     attachment_of,
@@ -189,6 +189,7 @@ class SearchIndex:
         dense = dense_stage(v, pending, lexical.order) if lexical.query is not None else None
         fused = fuse(lexical, dense, v.ranks.by_id)
         fused.score = with_intent(v, parsed, fused.score)
+        fused.score = words_first(fused, lexical)
         by_date = req.sort == "date"
         eligible = fused.match
         if by_date and lexical.query is not None:

@@ -158,6 +158,27 @@ def test_fusion_blends_scores_scaled_over_the_candidates():
     assert fused.match.tolist() == [True, True, True, False]
 
 
+def test_a_page_found_by_meaning_alone_never_outranks_the_best_full_match():
+    # "meetekenen" is on page 0 only; pages 2 and 3 read alike and score higher.
+    class _Lexical:
+        match = np.array([True, False, False, False])
+        all_words = np.array([True, False, False, False])
+
+    fused = fusion.Fused(
+        match=np.array([True, False, True, True]),
+        score=np.array([0.56, 0.0, 0.7, 0.65]),
+        meaning=np.array([False, False, True, True]),
+        dense=None,
+    )
+    score = fusion.words_first(fused, _Lexical)
+    order = np.argsort(-score, kind="stable")
+    assert order[:3].tolist() == [0, 2, 3]  # the page with the word, then by meaning
+    assert score[2] < 0.56 and score[3] < score[2]
+    # Without a page that has every word, meaning keeps its place.
+    _Lexical.all_words = np.zeros(4, bool)
+    assert fusion.words_first(fused, _Lexical).tolist() == fused.score.tolist()
+
+
 def test_how_to_queries_are_recognised():
     assert asks_how(parse_user_query("jeugdraad oprichten"))
     assert asks_how(parse_user_query("Hoe start ik een kinderraad"))
