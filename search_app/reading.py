@@ -41,6 +41,16 @@ def _norm(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def _add_item(blocks: list[Block], marker: re.Match, line: str) -> None:
+    """A marked line as an item of the list it continues, or of a new one."""
+    kind = "ol" if marker.group(0).strip()[0].isdigit() else "ul"
+    item = line[marker.end() :]
+    if blocks and blocks[-1].kind == kind:
+        blocks[-1].items.append(item)
+    else:
+        blocks.append(Block(kind, items=[item]))
+
+
 def _lists(lines: list[str], headings: set[str]) -> list[Block]:
     """Lines -> blocks: headings by name, runs of marked lines as lists, else paragraphs."""
     blocks: list[Block] = []
@@ -49,12 +59,7 @@ def _lists(lines: list[str], headings: set[str]) -> list[Block]:
         if _norm(line) in headings:
             blocks.append(Block("h", line))
         elif marker:
-            kind = "ol" if marker.group(0).strip()[0].isdigit() else "ul"
-            item = line[marker.end() :]
-            if blocks and blocks[-1].kind == kind:
-                blocks[-1].items.append(item)
-            else:
-                blocks.append(Block(kind, items=[item]))
+            _add_item(blocks, marker, line)
         else:
             blocks.append(Block("p", line))
     return blocks
@@ -96,12 +101,7 @@ def pdf_blocks(text: str) -> list[Block]:
             continue
         if marker:
             flush()
-            kind = "ol" if marker.group(0).strip()[0].isdigit() else "ul"
-            item = line[marker.end() :]
-            if blocks and blocks[-1].kind == kind:
-                blocks[-1].items.append(item)
-            else:
-                blocks.append(Block(kind, items=[item]))
+            _add_item(blocks, marker, line)
             continue
         if is_heading:
             flush()
