@@ -462,7 +462,7 @@ def pin(results: dict[str, dict[str, Scores]]) -> None:
     }
     for name in ("validation", "held-out"):
         s = results[name][HYBRID]
-        data[name.replace("-", "_")] = {"ndcg": round(s.ndcg, 4), "recall": round(s.recall, 4)}
+        data[name] = {"ndcg": round(s.ndcg, 4), "recall": round(s.recall, 4)}
     PINNED.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 

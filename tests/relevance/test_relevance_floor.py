@@ -114,6 +114,6 @@ def test_every_tuning_query_holds_its_pin(scores, pinned):
 
 @pytest.mark.parametrize("name", ["validation", "held-out"])
 def test_untuned_means_stay_above_their_floor(scores, pinned, name):
-    floor = pinned[name.replace("-", "_")]
+    floor = pinned[name]
     assert scores[name].ndcg >= floor["ndcg"] - HELD_OUT_TOLERANCE
     assert scores[name].recall >= floor["recall"] - HELD_OUT_TOLERANCE
