@@ -124,7 +124,7 @@ def words_first(fused: Fused, lexical: Lexical) -> np.ndarray:
     page that has every word typed, in their own order: who types a rare word wants the
     page that has it first, and a page that merely reads alike after it."""
     score = fused.score
-    full = lexical.match & lexical.all_words & ~fused.meaning
+    full = lexical.match & lexical.all_words  # never a meaning match: those lack the words
     if not fused.meaning.any() or not full.any():
         return score
     cap = float(score[full].max())
