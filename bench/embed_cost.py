@@ -96,10 +96,15 @@ def generated_documents(n: int, work: Path) -> list:
 
     data_dir = work / f"generated-{n}"
     store_path = data_dir / "crawl.sqlite"
-    if not store_path.exists():
+    docs: list = []
+    if store_path.exists():
+        with CrawlStore(store_path) as store:
+            docs = list(store.documents())
+    if len(docs) != n:  # none yet, or left half-written by a killed run
         generate(data_dir, n)
-    with CrawlStore(store_path) as store:
-        return sorted(store.documents(), key=lambda d: d.url)
+        with CrawlStore(store_path) as store:
+            docs = list(store.documents())
+    return sorted(docs, key=lambda d: d.url)
 
 
 def render(r: dict, available: int, threads: str, what: str) -> str:
