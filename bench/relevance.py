@@ -449,6 +449,68 @@ def cap_costs(data_dir: Path, work: Path, caps: list[int]) -> dict[int, dict[str
     return out
 
 
+# The fusion settings measured to choose `indexer/fusion.py`'s method and weight and
+# `indexer/semantic.py`'s PAGE_WEIGHT (docs/search.md, "Fusion").
+BLENDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
+RRF = [(k, w) for k in (20, 60) for w in (0.5, 1.0, 1.5)]
+PAGE_WEIGHTS = (0.4, 0.6, 0.8)
+# Who chooses: never the held-out set.
+CHOOSING = ("tuning", "validation")
+
+
+def criterion(by_set: dict[str, Scores]) -> float:
+    """What the fusion is chosen by: the mean over the choosing sets of
+    (nDCG@10 + Recall@20) / 2."""
+    return sum((s.ndcg + s.recall) / 2 for s in by_set.values()) / len(by_set)
+
+
+def fusion_grid(data_dir: Path) -> list[tuple[dict, dict[str, Scores]]]:
+    """Our hybrid under every fusion setting of the grid, on the choosing sets only:
+    (setting, set -> scores), in grid order."""
+    from indexer import fusion, semantic
+    from indexer.engine import SearchIndex
+
+    groups = SearchIndex(data_dir).url_groups()
+    sets = {n: grouped(load_judgments(SETS[n]), groups) for n in CHOOSING}
+    ranker = grouped_ranker(our_ranker(data_dir), groups)
+    settings = [
+        {"PAGE_WEIGHT": pw, "METHOD": "blend", "BLEND_DENSE": b}
+        for pw in PAGE_WEIGHTS
+        for b in BLENDS
+    ] + [
+        {"PAGE_WEIGHT": pw, "METHOD": "rrf", "K": k, "DENSE_WEIGHT": w}
+        for pw in PAGE_WEIGHTS
+        for k, w in RRF
+    ]
+    saved = {n: getattr(fusion, n) for n in ("METHOD", "BLEND_DENSE", "K", "DENSE_WEIGHT")}
+    saved_page = semantic.PAGE_WEIGHT
+    out = []
+    try:
+        for setting in settings:
+            semantic.PAGE_WEIGHT = setting["PAGE_WEIGHT"]
+            for name, value in setting.items():
+                if name != "PAGE_WEIGHT":
+                    setattr(fusion, name, value)
+            out.append((setting, {n: evaluate(ranker, q) for n, q in sets.items()}))
+    finally:
+        semantic.PAGE_WEIGHT = saved_page
+        for name, value in saved.items():
+            setattr(fusion, name, value)
+    return out
+
+
+def format_fusion_grid(rows: list[tuple[dict, dict[str, Scores]]]) -> str:
+    head = "".join(f"{n + ' nDCG@10 / R@20':>28}" for n in CHOOSING)
+    lines = [f"{'fusion':46}{head}{'criterion':>11}"]
+    for setting, by_set in rows:
+        what = ", ".join(f"{k} {v}" for k, v in setting.items() if k != "METHOD")
+        cells = "".join(f"{by_set[n].ndcg:20.3f} / {by_set[n].recall:.3f}" for n in CHOOSING)
+        lines.append(f"{setting['METHOD'] + ': ' + what:46}{cells}{criterion(by_set):11.4f}")
+    best = max(rows, key=lambda row: criterion(row[1]))
+    lines.append(f"best: {best[0]} ({criterion(best[1]):.4f})")
+    return "\n".join(lines)
+
+
 def pin(results: dict[str, dict[str, Scores]]) -> None:
     """Pin what tests/relevance/test_relevance_floor.py holds: our hybrid nDCG@10 per
     tuning query (a regression check per query) and the validation and held-out means
@@ -512,6 +574,11 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated passage caps to measure (e.g. 1,2,4,8): rebuilds the index per cap",
     )
     parser.add_argument(
+        "--fusion",
+        action="store_true",
+        help="measure the fusion grid on the tuning and validation sets (never held-out)",
+    )
+    parser.add_argument(
         "--pool",
         choices=sorted(SETS),
         help="print the unjudged (qid, url) pairs of every engine's top 20 for this set",
@@ -524,6 +591,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.pool:
             for qid, url in pool(data_dir, work, SETS[args.pool]):
                 print(f"{qid}\t{url}")
+            return 0
+        if args.fusion:
+            print(format_fusion_grid(fusion_grid(data_dir)))
             return 0
         if args.caps:
             caps = [int(c) for c in args.caps.split(",")]

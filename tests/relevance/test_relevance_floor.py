@@ -85,6 +85,18 @@ def test_recall_ceiling_counts_queries_with_more_relevant_pages_than_k(bench):
     assert bench.recall_ceiling([few, many]) == pytest.approx((1.0 + 0.5) / 2)
 
 
+def test_the_fusion_is_chosen_without_the_held_out_set(bench):
+    assert "held-out" not in bench.CHOOSING
+    a, b = bench.Scores(0.8, 1.0, 0.6, {}), bench.Scores(0.6, 1.0, 0.4, {})
+    assert bench.criterion({"tuning": a, "validation": b}) == pytest.approx((0.7 + 0.5) / 2)
+    rows = [
+        ({"METHOD": "blend", "BLEND_DENSE": 0.3}, {"tuning": b, "validation": b}),
+        ({"METHOD": "blend", "BLEND_DENSE": 0.7}, {"tuning": a, "validation": b}),
+    ]
+    best = bench.format_fusion_grid(rows).splitlines()[-1]
+    assert best.startswith("best: {'METHOD': 'blend', 'BLEND_DENSE': 0.7}")
+
+
 def test_metrics_on_a_known_ranking(bench):
     grades = {"a": 3, "b": 1}
     assert bench.ndcg(["a", "b"], grades) == pytest.approx(1.0)
