@@ -12,8 +12,8 @@ searcher it serves, and answers in docnums.
   large indexes, where an exact scan of every passage is too slow. On small ones
   (≤ `EXACT_LIMIT` passages) it ranks by the exact best passage instead.
 - `span(docnum, passage)`: where a passage lies in the document's text (a snippet).
-- `doc_vectors()`, `similar(docnum, k)`: one unit vector per document, for "similar
-  documents".
+- `page_cosines(q, docnums)`, `doc_vectors()`, `similar(docnum, k)`: one unit vector
+  per document, for a page's dense score and "similar documents".
 """
 
 from __future__ import annotations
@@ -126,12 +126,7 @@ class DenseIndex:
                 return _dot(self._exact, q)
             return _dot(self._exact[_passage_index(self.offsets, rows, self._counts)], q)
         if len(rows) == self.n_docs:
-            return np.concatenate(
-                [
-                    _dot(np.asarray(self.vectors[i : i + _CHUNK], np.float32), q)
-                    for i in range(0, self.n_passages, _CHUNK)
-                ]
-            )
+            return _dot_chunks(self.vectors, q, _CHUNK)
         idx = _passage_index(self.offsets, rows, self._counts)
         return _dot(np.asarray(self.vectors[idx], np.float32), q)
 
@@ -199,12 +194,7 @@ class DenseIndex:
             scores = np.maximum.reduceat(self._passage_scores(q, rows), self.offsets[:-1])
         else:
             reduced = q @ self._pca
-            passage = np.concatenate(
-                [
-                    _dot(self._coarse[i : i + 4 * _CHUNK], reduced)
-                    for i in range(0, self.n_passages, 4 * _CHUNK)
-                ]
-            )
+            passage = _dot_chunks(self._coarse, reduced, 4 * _CHUNK)
             scores = np.maximum.reduceat(passage, self.offsets[:-1])
         ok = self.docnum_of_row >= 0
         if mask is not None:
@@ -227,6 +217,12 @@ class DenseIndex:
         -1 for documents the searcher does not have)."""
         return self._docvec, self.docnum_of_row
 
+    def page_cosines(self, query_vec: np.ndarray, docnums: np.ndarray) -> np.ndarray:
+        """Cosine of the query with each document's unit vector (the normalised mean of
+        its passages), aligned with `docnums`, which must all have vectors."""
+        q = np.asarray(query_vec, np.float32).reshape(DIM)
+        return _dot(np.asarray(self._docvec[self.row_of_docnum[docnums]], np.float32), q)
+
     def doc_vector(self, docnum: int) -> np.ndarray | None:
         row = self.row_of_docnum[docnum] if 0 <= docnum < self.n_docnums else -1
         return None if row < 0 else np.asarray(self._docvec[row])
@@ -237,9 +233,7 @@ class DenseIndex:
         vec = self.doc_vector(docnum)
         if vec is None or k <= 0:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        scores = np.concatenate(
-            [_dot(self._docvec[i : i + 4 * _CHUNK], vec) for i in range(0, self.n_docs, 4 * _CHUNK)]
-        )
+        scores = _dot_chunks(self._docvec, vec, 4 * _CHUNK)
         scores[self.docnum_of_row < 0] = -np.inf
         scores[self.row_of_docnum[docnum]] = -np.inf
         k = min(k, int(np.isfinite(scores).sum()))
@@ -256,6 +250,17 @@ def _dot(matrix: np.ndarray, vec: np.ndarray) -> np.ndarray:
     sentence model's OpenMP threads and other workers, that took 10-20 ms for a 27k x 128
     product that one thread does in 0.3 ms. einsum's own loop stays on this thread."""
     return np.einsum("ij,j->i", matrix, vec)
+
+
+def _dot_chunks(matrix: np.ndarray, vec: np.ndarray, chunk: int) -> np.ndarray:
+    """`_dot` of a memory-mapped matrix, `chunk` rows at a time as float32, so a float16
+    matrix is never copied whole."""
+    return np.concatenate(
+        [
+            _dot(np.asarray(matrix[i : i + chunk], np.float32), vec)
+            for i in range(0, len(matrix), chunk)
+        ]
+    )
 
 
 def _passage_index(offsets: np.ndarray, rows: np.ndarray, counts: np.ndarray) -> np.ndarray:

@@ -85,8 +85,7 @@ def dense_stage(v, pending: Future | None, lexical_order: np.ndarray) -> Dense |
     scored = rows >= 0
     candidates, best, rows = candidates[scored], best[scored], rows[scored]
     if PAGE_WEIGHT:
-        docvec, _ = v.dense.doc_vectors()
-        page = np.asarray(docvec[v.dense.row_of_docnum[candidates]], np.float32) @ query
+        page = v.dense.page_cosines(query, candidates)
         best = (1 - PAGE_WEIGHT) * best + PAGE_WEIGHT * page
     cosine = np.full(v.n, -1.0, dtype=np.float32)
     passage = np.full(v.n, -1, dtype=np.int64)
