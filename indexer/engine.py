@@ -8,7 +8,7 @@ the feed:
     parse the query                 indexer/query.py
     lexical candidates              indexer/lexical.py   (BM25F, feedback, proximity)
     dense candidates                indexer/semantic.py  (passage embeddings)
-    fuse                            indexer/fusion.py    (score blend)
+    fuse                            indexer/fusion.py    (score blend; meaning below words)
     re-rank by intent               indexer/rerank.py    (how-to queries)
     filter, collapse, count         indexer/filters.py, indexer/collapse.py
     present                         indexer/present.py   (hits, snippets, facets)
